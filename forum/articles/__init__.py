@@ -1,0 +1,1 @@
+"""Articles: imported or written here, each with its public discussion."""

@@ -1,0 +1,1 @@
+"""Mechanisms every domain shares: database helpers, errors, text, mail, pagination, time."""

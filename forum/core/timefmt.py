@@ -1,0 +1,47 @@
+"""Times are stored in UTC and shown in the viewer's time zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from markupsafe import Markup, escape
+
+DEFAULT_ZONE = "UTC"
+
+
+def zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or DEFAULT_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_ZONE)
+
+
+def is_timezone(name: str) -> bool:
+    return name in timezone_names()
+
+
+_ZONES: list[str] = []
+
+
+def timezone_names() -> list[str]:
+    if not _ZONES:
+        _ZONES.extend(sorted(n for n in available_timezones() if "/" in n or n == "UTC"))
+    return _ZONES
+
+
+def local(moment: datetime, zone_name: str | None) -> datetime:
+    return moment.astimezone(zone(zone_name))
+
+
+def time_tag(moment: datetime | None, zone_name: str | None, with_time: bool = True) -> Markup:
+    """A <time> element: machine-readable UTC, human-readable in the viewer's zone."""
+    if moment is None:
+        return Markup("")
+    shown = local(moment, zone_name)
+    text = f"{shown:%-d %b %Y}"
+    if with_time:
+        text += f", {shown:%H:%M} {shown.tzname()}"
+    return Markup('<time datetime="{}">{}</time>').format(
+        moment.isoformat(timespec="seconds"), escape(text)
+    )

@@ -1,0 +1,1 @@
+"""The demo: articles, a discussion group, people in every role and a lively discussion."""

@@ -1,0 +1,1 @@
+"""Threaded discussions: posts, replies at any depth, revisions, votes and follows."""

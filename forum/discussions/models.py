@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.accounts.models import User
+from forum.articles.models import Article
+from forum.core.db import CreatedMixin, UTCDateTime, enum_column
+from forum.extensions import db
+from forum.groups.models import Group
+
+PATH_WIDTH = 10  # digits per id in a materialised path
+
+
+class PostState(enum.StrEnum):
+    PENDING = "pending"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    DELETED = "deleted"
+
+
+class Discussion(CreatedMixin, db.Model):
+    """An article's public discussion, or a group's own discussion of that article."""
+
+    __tablename__ = "discussions"
+    __table_args__ = (
+        CheckConstraint("article_id IS NOT NULL", name="subject"),
+        UniqueConstraint("article_id", "group_id"),
+        # UNIQUE treats NULLs as distinct, so the one public discussion needs its own index.
+        Index(
+            "uq_discussions_public_article",
+            "article_id",
+            unique=True,
+            sqlite_where=text("group_id IS NULL"),
+            postgresql_where=text("group_id IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), index=True
+    )
+    is_locked: Mapped[bool] = mapped_column(default=False)
+    # Kept current by the services: published posts, and top-level ones for pagination.
+    post_count: Mapped[int] = mapped_column(default=0)
+    last_post_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    article: Mapped[Article | None] = relationship()
+    group: Mapped[Group | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Discussion {self.id}>"
+
+
+class Post(CreatedMixin, db.Model):
+    __tablename__ = "posts"
+    __table_args__ = (
+        Index("ix_posts_discussion_parent", "discussion_id", "parent_id"),
+        Index("ix_posts_discussion_root", "discussion_id", "root_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    discussion_id: Mapped[int] = mapped_column(ForeignKey("discussions.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    # The top-level post this reply hangs under (None for a top-level post): one query loads
+    # a whole thread.
+    root_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    # Zero-padded ids from the top-level post down to this one, e.g. "0000000007/0000000012/".
+    path: Mapped[str] = mapped_column(String(1000), default="", index=True)
+    depth: Mapped[int] = mapped_column(default=0)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    body_md: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    state: Mapped[PostState] = mapped_column(
+        enum_column(PostState, "post_state"), default=PostState.PUBLISHED
+    )
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    score: Mapped[int] = mapped_column(default=0)
+    reply_count: Mapped[int] = mapped_column(default=0)
+
+    discussion: Mapped[Discussion] = relationship()
+    author: Mapped[User] = relationship()
+
+    @property
+    def is_published(self) -> bool:
+        return self.state is PostState.PUBLISHED
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.state is PostState.DELETED
+
+    def ancestor_ids(self) -> list[int]:
+        """Ids from the top-level post down to the parent, read from the path."""
+        return [int(part) for part in self.path.split("/") if part][:-1]
+
+    def __repr__(self) -> str:
+        return f"<Post {self.id}>"
+
+
+class PostRevision(db.Model):
+    """The text a post had before an edit."""
+
+    __tablename__ = "post_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    editor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    body_md: Mapped[str] = mapped_column(Text)
+    # When the replaced text was written (the post's creation or its previous edit).
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Vote(CreatedMixin, db.Model):
+    __tablename__ = "votes"
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Follow(CreatedMixin, db.Model):
+    __tablename__ = "follows"
+
+    discussion_id: Mapped[int] = mapped_column(
+        ForeignKey("discussions.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

@@ -1,0 +1,3 @@
+"""Who may do what in discussions."""
+
+from __future__ import annotations

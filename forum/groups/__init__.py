@@ -1,0 +1,1 @@
+"""Discussion groups: members, organisers, and (later) sessions with readings."""

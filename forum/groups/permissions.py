@@ -1,0 +1,3 @@
+"""Who may do what with groups."""
+
+from __future__ import annotations

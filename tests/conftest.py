@@ -1,0 +1,213 @@
+"""One app per test session, a fresh database per test, named personas and helpers.
+
+FORUM_TEST_DATABASE_URL runs the suite on another database (PostgreSQL in CI); by default
+each session gets its own SQLite file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from forum.extensions import db, limiter, mail
+from tests import factories
+
+IN_CI = os.environ.get("CI") == "true"
+PASSWORD = factories.PASSWORD
+
+
+def require_service(available: bool, reason: str) -> None:
+    """Under CI a missing service fails the test; elsewhere the test is skipped."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{reason} (required under CI=true)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def instance_dir(tmp_path_factory):
+    path = tmp_path_factory.mktemp("instance")
+    os.environ["FORUM_INSTANCE_PATH"] = str(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def app(instance_dir):
+    from forum import create_app
+
+    url = os.environ.get("FORUM_TEST_DATABASE_URL") or f"sqlite:///{instance_dir / 'test.db'}"
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "MAIL_URL": "locmem://",
+            "BASE_URL": "http://forum.test",
+            # A cheap hash keeps the suite fast; production uses scrypt.
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
+        }
+    )
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_database(request, app):
+    """Each test starts with empty tables, an empty outbox and no rate-limit history."""
+    if "live_server" in request.fixturenames:
+        yield
+        _empty_tables(app)
+        return
+    with app.app_context():
+        yield
+        db.session.rollback()
+        db.session.remove()
+    _empty_tables(app)
+
+
+def _empty_tables(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+        limiter.reset()
+        mail.outbox = []
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch):
+    """Tests talk to loopback only: a stray connection to the world fails loudly."""
+    real_connect = socket.socket.connect
+
+    def guarded(sock, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and host not in ("127.0.0.1", "::1", "localhost"):
+            if sock.family in (socket.AF_INET, socket.AF_INET6):
+                raise OSError(f"tests may not connect to {host}")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def outbox(app):
+    """The emails sent during the test, as flask-mailman messages."""
+    mail.outbox = []
+    return mail.outbox
+
+
+# Personas -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def reader():
+    return factories.make_user("reader@example.org", "Rita Reader")
+
+
+@pytest.fixture
+def other_reader():
+    return factories.make_user("other@example.org", "Otto Other")
+
+
+@pytest.fixture
+def unverified():
+    return factories.make_user("new@example.org", "Nina New", verified=False)
+
+
+@pytest.fixture
+def moderator():
+    return factories.make_user("moderator@example.org", "Mo Moderator", role="moderator")
+
+
+@pytest.fixture
+def admin():
+    return factories.make_user("admin@example.org", "Ada Admin", role="admin")
+
+
+# Helpers --------------------------------------------------------------------------------
+
+_CSRF = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|'
+    r'name="csrf_token" value="([^"]+)"'
+)
+
+
+def csrf_token(client, url: str = "/auth/login") -> str:
+    """The CSRF token of the client's session, read from a page as a browser would."""
+    html = client.get(url).get_data(as_text=True)
+    match = _CSRF.search(html)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1) or match.group(2)
+
+
+def post_form(client, url: str, data: dict, page: str | None = None, **kwargs):
+    """POST ``data`` with the session's CSRF token, as a browser submitting a form does."""
+    data = {"csrf_token": csrf_token(client, page or "/auth/login"), **data}
+    return client.post(url, data=data, **kwargs)
+
+
+def login(client, user, password: str = PASSWORD, remember: bool = False):
+    response = post_form(
+        client,
+        "/auth/login",
+        {"email": user.email, "password": password, **({"remember": "y"} if remember else {})},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return response
+
+
+@contextmanager
+def count_queries():
+    """Count the SQL statements run inside the block: ``with count_queries() as queries:``."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+# Browser --------------------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    require_service(os.path.exists(CHROMIUM), f"Chromium is not installed at {CHROMIUM}")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }
