@@ -33,3 +33,52 @@ def make_user(
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def make_article(title: str = "Beijing Signals", **values):
+    """An article with its public discussion, as an import leaves it."""
+    from forum.articles.models import Article
+    from forum.discussions.services import ensure_public_discussion
+
+    values.setdefault("slug", slugify(title))
+    values.setdefault("body_md", "First paragraph.\n\nSecond paragraph.")
+    values.setdefault("body_html", "<p>First paragraph.</p>\n<p>Second paragraph.</p>")
+    values.setdefault("author_name", "Wen Author")
+    values.setdefault("publication", "Foreign Policy Blogs")
+    article = Article(title=title, **values)
+    db.session.add(article)
+    db.session.flush()
+    ensure_public_discussion(article)
+    db.session.commit()
+    return article
+
+
+def public_discussion(article):
+    from forum.discussions.services import ensure_public_discussion
+
+    return ensure_public_discussion(article)
+
+
+def make_post(discussion, author: User, body: str = "A thoughtful comment.", parent=None, **values):
+    """A published post written straight to the table (the services are tested on their own)."""
+    from forum.core.text import render_markdown
+    from forum.discussions.models import PATH_WIDTH, Post
+
+    post = Post(
+        discussion_id=discussion.id,
+        parent_id=parent.id if parent else None,
+        root_id=(parent.root_id or parent.id) if parent else None,
+        depth=parent.depth + 1 if parent else 0,
+        author_id=author.id,
+        body_md=body,
+        body_html=render_markdown(body),
+        **values,
+    )
+    db.session.add(post)
+    db.session.flush()
+    post.path = (parent.path if parent else "") + f"{post.id:0{PATH_WIDTH}d}/"
+    if parent:
+        parent.reply_count += 1
+    discussion.post_count += 1
+    db.session.commit()
+    return post
