@@ -1,3 +1,102 @@
-"""Who may do what in discussions."""
+"""Who may do what in discussions. Pure functions of the actor and the objects."""
 
 from __future__ import annotations
+
+from forum.accounts.permissions import is_active_member, is_admin, is_moderator, is_signed_in
+from forum.core.errors import PermissionDenied
+from forum.discussions.models import Discussion, Post, PostState
+
+
+def can_view_discussion(user, discussion: Discussion) -> bool:
+    article = discussion.article
+    if article is not None and article.is_hidden and not is_admin(user):
+        return False
+    return True
+
+
+def can_view_post(user, post: Post) -> bool:
+    if post.state in (PostState.PUBLISHED, PostState.DELETED):
+        return True
+    return is_moderator(user) or (is_signed_in(user) and user.id == post.author_id)
+
+
+def _reply_refusal(user, discussion: Discussion) -> str | None:
+    """Why ``user`` may not post in ``discussion``, or None if they may."""
+    if not is_signed_in(user):
+        return "Log in to take part in the discussion."
+    if not user.is_verified:
+        return "Verify your email address before posting: follow the link we emailed you."
+    if user.is_banned():
+        return "Your account is banned, so you cannot post."
+    if discussion.is_locked and not is_moderator(user):
+        return "This discussion is closed to new posts."
+    return None
+
+
+def can_reply(user, discussion: Discussion) -> bool:
+    return _reply_refusal(user, discussion) is None
+
+
+def require_reply(user, discussion: Discussion) -> None:
+    reason = _reply_refusal(user, discussion)
+    if reason:
+        raise PermissionDenied(reason)
+
+
+def is_author(user, post: Post) -> bool:
+    return is_signed_in(user) and user.id == post.author_id
+
+
+def can_edit_post(user, post: Post) -> bool:
+    if post.is_deleted or not is_active_member(user):
+        return False
+    if is_moderator(user):
+        return True
+    return is_author(user, post) and not post.discussion.is_locked
+
+
+def require_edit_post(user, post: Post) -> None:
+    if not can_edit_post(user, post):
+        raise PermissionDenied("You cannot edit this post.")
+
+
+def can_delete_post(user, post: Post) -> bool:
+    if post.is_deleted or not is_signed_in(user) or user.is_banned():
+        return False
+    return is_author(user, post) or is_moderator(user)
+
+
+def require_delete_post(user, post: Post) -> None:
+    if not can_delete_post(user, post):
+        raise PermissionDenied("You cannot delete this post.")
+
+
+def can_vote(user, post: Post) -> bool:
+    return is_active_member(user) and post.is_published and not is_author(user, post)
+
+
+def require_vote(user, post: Post) -> None:
+    if not is_active_member(user):
+        raise PermissionDenied("Verify your email address before voting.")
+    if is_author(user, post):
+        raise PermissionDenied("You cannot vote for your own post.")
+    if not post.is_published:
+        raise PermissionDenied("This post cannot be voted on.")
+
+
+def can_follow(user, discussion: Discussion) -> bool:
+    return is_signed_in(user) and can_view_discussion(user, discussion)
+
+
+def require_follow(user, discussion: Discussion) -> None:
+    if not can_follow(user, discussion):
+        raise PermissionDenied("Log in to follow discussions.")
+
+
+def can_lock_discussion(user, discussion: Discussion) -> bool:
+    return is_moderator(user)
+
+
+def require_lock_discussion(user, discussion: Discussion) -> None:
+    if not can_lock_discussion(user, discussion):
+        raise PermissionDenied("Only moderators and administrators can close a discussion.")

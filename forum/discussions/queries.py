@@ -1,34 +1,250 @@
-"""Reads of discussions, with visibility applied."""
+"""Reads of discussions, with visibility applied.
+
+A discussion page costs the same handful of queries however many posts and authors it has:
+one page of top-level posts, all their replies down to the depth shown, the viewer's votes.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 
+from flask import current_app
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import joinedload
+
 from forum.accounts.models import User
-from forum.core.pagination import Page
-from forum.discussions.models import Discussion, Post
+from forum.accounts.permissions import is_signed_in
+from forum.articles.models import Article
+from forum.core.errors import NotVisible
+from forum.core.pagination import Page, paginate
+from forum.discussions.models import Discussion, Follow, Post, PostRevision, PostState, Vote
+from forum.discussions.permissions import can_view_discussion, can_view_post
+from forum.extensions import db
 
 SORTS = ("oldest", "newest", "top")
 
 
 @dataclass
 class ThreadPage:
-    """One page of a discussion: top-level posts with their replies nested under them."""
+    """Top-level posts of one page (or one continued thread), replies nested under them."""
 
     page: Page
     sort: str
     roots: list[Post] = field(default_factory=list)
+    voted: set[int] = field(default_factory=set)
+    is_following: bool = False
+    max_depth: int = 6
 
 
-def posts_by_author(viewer, author: User, page: int) -> Page:
-    """The author's posts the viewer may see, newest first, with their articles loaded."""
-    raise NotImplementedError
+def max_depth() -> int:
+    return current_app.config["MAX_THREAD_DEPTH"]
 
 
-def get_public_discussion(article) -> Discussion:
-    raise NotImplementedError
+def _shown_to(viewer) -> object:
+    """Posts in a thread: published ones, deleted ones that still hold replies (as
+    placeholders), and the viewer's own posts awaiting review."""
+    shown = or_(
+        Post.state == PostState.PUBLISHED,
+        and_(Post.state == PostState.DELETED, Post.reply_count > 0),
+    )
+    if is_signed_in(viewer):
+        shown = or_(shown, and_(Post.state == PostState.PENDING, Post.author_id == viewer.id))
+    return shown
+
+
+def _order(sort: str) -> list:
+    if sort == "newest":
+        return [Post.created_at.desc(), Post.id.desc()]
+    if sort == "top":
+        return [Post.score.desc(), Post.id.asc()]
+    return [Post.created_at.asc(), Post.id.asc()]
+
+
+def _sort_key(sort: str):
+    if sort == "newest":
+        return lambda post: (-post.created_at.timestamp(), -post.id)
+    if sort == "top":
+        return lambda post: (-post.score, post.id)
+    return lambda post: (post.created_at, post.id)
+
+
+def get_discussion_for(viewer, discussion_id: int) -> Discussion:
+    discussion = db.session.get(Discussion, discussion_id, options=[joinedload(Discussion.article)])
+    if discussion is None or not can_view_discussion(viewer, discussion):
+        raise NotVisible("There is no such discussion.")
+    return discussion
+
+
+def get_public_discussion(article: Article) -> Discussion:
+    discussion = db.session.scalar(
+        select(Discussion).where(Discussion.article_id == article.id, Discussion.group_id.is_(None))
+    )
+    if discussion is None:
+        raise NotVisible("This article has no discussion.")
+    return discussion
+
+
+def get_post_for(viewer, post_id: int) -> Post:
+    post = db.session.get(
+        Post,
+        post_id,
+        options=[
+            joinedload(Post.author),
+            joinedload(Post.discussion).joinedload(Discussion.article),
+        ],
+    )
+    if post is None or not can_view_post(viewer, post):
+        raise NotVisible("There is no such post.")
+    if not can_view_discussion(viewer, post.discussion):
+        raise NotVisible("There is no such post.")
+    return post
+
+
+def _build_tree(viewer, parents: list[Post], descendants: list[Post], sort: str) -> set[int]:
+    """Attach each post's visible replies as ``post.children``; return the viewer's votes."""
+    children: dict[int, list[Post]] = defaultdict(list)
+    for post in descendants:
+        children[post.parent_id].append(post)
+    key = _sort_key(sort)
+    for post in [*parents, *descendants]:
+        post.children = sorted(children.get(post.id, []), key=key)
+    ids = [post.id for post in [*parents, *descendants]]
+    if not is_signed_in(viewer) or not ids:
+        return set()
+    votes = select(Vote.post_id).where(Vote.user_id == viewer.id, Vote.post_id.in_(ids))
+    return set(db.session.scalars(votes))
+
+
+def _is_following(viewer, discussion: Discussion) -> bool:
+    if not is_signed_in(viewer):
+        return False
+    return (
+        db.session.get(Follow, {"discussion_id": discussion.id, "user_id": viewer.id}) is not None
+    )
+
+
+def _with_authors(statement: Select) -> Select:
+    return statement.options(joinedload(Post.author))
 
 
 def thread_page(viewer, discussion: Discussion, page: int, sort: str) -> ThreadPage:
     """The page'th page of top-level posts in ``sort`` order, each with its replies."""
-    raise NotImplementedError
+    sort = sort if sort in SORTS else "oldest"
+    depth = max_depth()
+    roots_query = _with_authors(
+        select(Post)
+        .where(Post.discussion_id == discussion.id, Post.parent_id.is_(None), _shown_to(viewer))
+        .order_by(*_order(sort))
+    )
+    roots = paginate(roots_query, page, current_app.config["POSTS_PER_PAGE"])
+    descendants: list[Post] = []
+    if roots.items:
+        descendants = list(
+            db.session.scalars(
+                _with_authors(
+                    select(Post).where(
+                        Post.discussion_id == discussion.id,
+                        Post.root_id.in_([post.id for post in roots.items]),
+                        Post.depth < depth,
+                        _shown_to(viewer),
+                    )
+                )
+            )
+        )
+    voted = _build_tree(viewer, roots.items, descendants, sort)
+    return ThreadPage(
+        page=roots,
+        sort=sort,
+        roots=roots.items,
+        voted=voted,
+        is_following=_is_following(viewer, discussion),
+        max_depth=depth,
+    )
+
+
+def continued_thread(viewer, post: Post) -> ThreadPage:
+    """A thread too deep for its page: ``post`` and its replies, as deep again."""
+    depth = max_depth()
+    descendants = list(
+        db.session.scalars(
+            _with_authors(
+                select(Post).where(
+                    Post.discussion_id == post.discussion_id,
+                    Post.path.startswith(post.path),
+                    Post.id != post.id,
+                    Post.depth < post.depth + depth,
+                    _shown_to(viewer),
+                )
+            )
+        )
+    )
+    voted = _build_tree(viewer, [post], descendants, "oldest")
+    return ThreadPage(
+        page=Page(items=[post], number=1, per_page=1, total=1),
+        sort="oldest",
+        roots=[post],
+        voted=voted,
+        is_following=_is_following(viewer, post.discussion),
+        max_depth=post.depth + depth,
+    )
+
+
+def thread_anchor(post: Post) -> Post | None:
+    """The post whose continued-thread page shows ``post``, or None if the discussion page does.
+
+    A page shows ``max_depth`` levels; a post on its last level that has replies links to its
+    own continued page, so anchors sit at depths max_depth-1, 2*(max_depth-1), ...
+    """
+    depth = max_depth()
+    if post.depth < depth:
+        return None
+    step = depth - 1
+    lineage = [*post.ancestor_ids(), post.id]
+    return db.session.get(Post, lineage[((post.depth - 1) // step) * step])
+
+
+def page_of_root(root: Post) -> int:
+    """The page of the discussion (oldest first, as the default sort) where ``root`` appears."""
+    before = db.session.scalar(
+        select(func.count()).where(
+            Post.discussion_id == root.discussion_id,
+            Post.parent_id.is_(None),
+            _shown_to(None),
+            or_(
+                Post.created_at < root.created_at,
+                and_(Post.created_at == root.created_at, Post.id < root.id),
+            ),
+        )
+    )
+    return before // current_app.config["POSTS_PER_PAGE"] + 1
+
+
+def root_of(post: Post) -> Post:
+    return post if post.root_id is None else db.session.get(Post, post.root_id)
+
+
+def revisions_of(post: Post) -> list[PostRevision]:
+    return list(
+        db.session.scalars(
+            select(PostRevision)
+            .where(PostRevision.post_id == post.id)
+            .order_by(PostRevision.replaced_at.desc(), PostRevision.id.desc())
+        )
+    )
+
+
+def posts_by_author(viewer, author: User, page: int) -> Page:
+    """The author's posts the viewer may see, newest first, with their articles loaded."""
+    shown = Post.state == PostState.PUBLISHED
+    if is_signed_in(viewer) and viewer.id == author.id:
+        shown = Post.state.in_((PostState.PUBLISHED, PostState.PENDING))
+    statement = (
+        select(Post)
+        .join(Post.discussion)
+        .join(Discussion.article)
+        .where(Post.author_id == author.id, shown, Article.is_hidden.is_(False))
+        .options(joinedload(Post.discussion).joinedload(Discussion.article))
+        .order_by(Post.created_at.desc(), Post.id.desc())
+    )
+    return paginate(statement, page, current_app.config["POSTS_PER_PAGE"])

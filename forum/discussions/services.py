@@ -1,15 +1,40 @@
-"""The rules of discussions: who may post where, what happens when they do."""
+"""The rules of discussions: who may post where, and what happens when they do."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from forum.accounts.models import User
 from forum.articles.models import Article
-from forum.discussions.models import Discussion, Post
+from forum.core import signals
+from forum.core.db import utc_now
+from forum.core.errors import ValidationFailed
+from forum.core.text import render_markdown
+from forum.discussions import permissions
+from forum.discussions.models import (
+    PATH_WIDTH,
+    Discussion,
+    Follow,
+    Post,
+    PostRevision,
+    PostState,
+    Vote,
+)
 from forum.extensions import db
+
+MAX_BODY_LENGTH = 20_000
+# The same text posted again in the same place this soon is a double submission.
+DUPLICATE_WINDOW = timedelta(minutes=10)
+
+
+class DuplicatePost(ValidationFailed):
+    """The post was already made; ``post`` is the one that exists."""
+
+    def __init__(self, post: Post):
+        super().__init__("body", "You had already posted this; it is shown below.")
+        self.post = post
 
 
 def ensure_public_discussion(article: Article) -> Discussion:
@@ -24,6 +49,45 @@ def ensure_public_discussion(article: Article) -> Discussion:
     return discussion
 
 
+def _checked_body(body: str | None) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed("body", "Write something before posting.")
+    if len(body) > MAX_BODY_LENGTH:
+        raise ValidationFailed(
+            "body",
+            f"Posts are limited to {MAX_BODY_LENGTH:,} characters; this one has {len(body):,}.",
+        )
+    return body
+
+
+def _check_parent(discussion: Discussion, parent: Post | None) -> None:
+    if parent is None:
+        return
+    if parent.discussion_id != discussion.id:
+        raise ValidationFailed("body", "That post belongs to another discussion.")
+    if parent.state is not PostState.PUBLISHED:
+        raise ValidationFailed(
+            "body", "The post you are replying to has been deleted or is not published."
+        )
+
+
+def _recent_duplicate(actor: User, discussion: Discussion, parent: Post | None, body: str, now):
+    same_place = Post.parent_id == parent.id if parent else Post.parent_id.is_(None)
+    return db.session.scalar(
+        select(Post)
+        .where(
+            Post.author_id == actor.id,
+            Post.discussion_id == discussion.id,
+            same_place,
+            Post.body_md == body,
+            Post.created_at >= now - DUPLICATE_WINDOW,
+            Post.state != PostState.DELETED,
+        )
+        .limit(1)
+    )
+
+
 def post_reply(
     actor: User,
     discussion: Discussion,
@@ -32,4 +96,113 @@ def post_reply(
     now: datetime | None = None,
 ) -> Post:
     """Post ``body`` in ``discussion``, at the top level or under ``parent``."""
-    raise NotImplementedError
+    now = now or utc_now()
+    permissions.require_reply(actor, discussion)
+    body = _checked_body(body)
+    _check_parent(discussion, parent)
+    existing = _recent_duplicate(actor, discussion, parent, body, now)
+    if existing is not None:
+        raise DuplicatePost(existing)
+
+    post = Post(
+        discussion_id=discussion.id,
+        parent_id=parent.id if parent else None,
+        root_id=(parent.root_id or parent.id) if parent else None,
+        depth=parent.depth + 1 if parent else 0,
+        author_id=actor.id,
+        body_md=body,
+        body_html=render_markdown(body),
+        state=PostState.PUBLISHED,
+        created_at=now,
+    )
+    db.session.add(post)
+    db.session.flush()
+    post.path = (parent.path if parent else "") + f"{post.id:0{PATH_WIDTH}d}/"
+    # Counters move in SQL so two replies at once both count.
+    if parent is not None:
+        parent.reply_count = Post.reply_count + 1
+    discussion.post_count = Discussion.post_count + 1
+    discussion.last_post_at = now
+    _follow(actor, discussion, now)
+    db.session.flush()
+    signals.post_created.send(post, actor=actor)
+    return post
+
+
+def edit_post(actor: User, post: Post, body: str, now: datetime | None = None) -> Post:
+    """Replace the post's text, keeping what it said before as a revision."""
+    now = now or utc_now()
+    permissions.require_edit_post(actor, post)
+    body = _checked_body(body)
+    if body == post.body_md:
+        return post
+    db.session.add(
+        PostRevision(
+            post_id=post.id,
+            editor_id=actor.id,
+            body_md=post.body_md,
+            written_at=post.edited_at or post.created_at,
+            replaced_at=now,
+        )
+    )
+    post.body_md = body
+    post.body_html = render_markdown(body)
+    post.edited_at = now
+    db.session.flush()
+    signals.post_edited.send(post, actor=actor)
+    return post
+
+
+def delete_post(actor: User, post: Post, now: datetime | None = None) -> Post:
+    """Withdraw a post; a placeholder keeps its replies in place."""
+    now = now or utc_now()
+    permissions.require_delete_post(actor, post)
+    if post.state is PostState.PUBLISHED:
+        post.discussion.post_count = Discussion.post_count - 1
+    post.state = PostState.DELETED
+    post.deleted_at = now
+    db.session.flush()
+    signals.post_deleted.send(post, actor=actor)
+    return post
+
+
+def toggle_vote(actor: User, post: Post, now: datetime | None = None) -> bool:
+    """Upvote ``post``, or take the vote back; True when the actor's vote now stands."""
+    permissions.require_vote(actor, post)
+    existing = db.session.get(Vote, {"post_id": post.id, "user_id": actor.id})
+    if existing is None:
+        db.session.add(Vote(post_id=post.id, user_id=actor.id, created_at=now or utc_now()))
+        post.score = Post.score + 1
+        voted = True
+    else:
+        db.session.execute(delete(Vote).where(Vote.post_id == post.id, Vote.user_id == actor.id))
+        post.score = Post.score - 1
+        voted = False
+    db.session.flush()
+    return voted
+
+
+def _follow(actor: User, discussion: Discussion, now: datetime) -> None:
+    key = {"discussion_id": discussion.id, "user_id": actor.id}
+    if db.session.get(Follow, key) is None:
+        db.session.add(Follow(**key, created_at=now))
+
+
+def set_following(
+    actor: User, discussion: Discussion, following: bool, now: datetime | None = None
+) -> None:
+    permissions.require_follow(actor, discussion)
+    if following:
+        _follow(actor, discussion, now or utc_now())
+    else:
+        db.session.execute(
+            delete(Follow).where(Follow.discussion_id == discussion.id, Follow.user_id == actor.id)
+        )
+    db.session.flush()
+
+
+def set_discussion_locked(actor: User, discussion: Discussion, locked: bool) -> None:
+    """Close a discussion to new posts, or open it again."""
+    permissions.require_lock_discussion(actor, discussion)
+    discussion.is_locked = locked
+    db.session.flush()

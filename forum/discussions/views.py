@@ -1,5 +1,162 @@
+"""Discussion pages and the actions on posts. Rules are in services; reads in queries."""
+
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from forum.core.errors import ValidationFailed
+from forum.discussions import permissions, queries, services
+from forum.discussions.forms import CommentForm, EditPostForm, ReplyForm
+from forum.discussions.models import Discussion, Post
+from forum.extensions import db
 
 bp = Blueprint("discussions", __name__)
+
+
+@bp.app_template_global()
+def discussion_url(discussion: Discussion, **params) -> str:
+    """Where a discussion is read: for an article's discussion, the article page."""
+    return url_for("articles.show_article", slug=discussion.article.slug, **params)
+
+
+def _post_url(post: Post) -> str:
+    return url_for("discussions.show_post", post_id=post.id)
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+@bp.get("/posts/<int:post_id>")
+def show_post(post_id: int):
+    """The permalink: the page of its discussion (or continued thread) where the post is."""
+    post = queries.get_post_for(current_user, post_id)
+    anchor = queries.thread_anchor(post)
+    if anchor is not None:
+        return redirect(url_for(".show_thread", post_id=anchor.id, _anchor=f"post-{post.id}"))
+    page = queries.page_of_root(queries.root_of(post))
+    return redirect(
+        discussion_url(post.discussion, page=page if page > 1 else None, _anchor=f"post-{post.id}")
+    )
+
+
+@bp.get("/posts/<int:post_id>/thread")
+def show_thread(post_id: int):
+    post = queries.get_post_for(current_user, post_id)
+    thread = queries.continued_thread(current_user, post)
+    return render_template(
+        "discussions/thread.html", post=post, discussion=post.discussion, thread=thread
+    )
+
+
+def _publish(form, discussion: Discussion, parent: Post | None, template: str):
+    """Post the form's text; on refusal show the form again with the text kept."""
+    if form.validate_on_submit():
+        try:
+            post = services.post_reply(current_user, discussion, parent, form.body.data)
+        except services.DuplicatePost as duplicate:
+            db.session.rollback()
+            flash(duplicate.message, "info")
+            return redirect(_post_url(duplicate.post))
+        except ValidationFailed as error:
+            db.session.rollback()
+            form.body.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash("Your post is published.", "success")
+            return redirect(_post_url(post))
+    status = 422 if request.method == "POST" else 200
+    return render_template(template, form=form, discussion=discussion, parent=parent), status
+
+
+@bp.post("/discussions/<int:discussion_id>/posts")
+@login_required
+def create_post(discussion_id: int):
+    discussion = queries.get_discussion_for(current_user, discussion_id)
+    return _publish(CommentForm(), discussion, None, "discussions/compose.html")
+
+
+@bp.route("/posts/<int:post_id>/reply", methods=["GET", "POST"])
+@login_required
+def reply_to_post(post_id: int):
+    parent = queries.get_post_for(current_user, post_id)
+    return _publish(ReplyForm(), parent.discussion, parent, "discussions/compose.html")
+
+
+@bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_post(post_id: int):
+    post = queries.get_post_for(current_user, post_id)
+    form = EditPostForm(data={"body": post.body_md} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            services.edit_post(current_user, post, form.body.data)
+        except ValidationFailed as error:
+            db.session.rollback()
+            form.body.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash("Your changes are saved.", "success")
+            return redirect(_post_url(post))
+    elif request.method == "GET":
+        permissions.require_edit_post(current_user, post)
+    status = 422 if form.errors else 200
+    return render_template("discussions/edit.html", form=form, post=post), status
+
+
+@bp.route("/posts/<int:post_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete_post(post_id: int):
+    post = queries.get_post_for(current_user, post_id)
+    if request.method == "GET":
+        permissions.require_delete_post(current_user, post)
+        return render_template("discussions/delete.html", post=post)
+    services.delete_post(current_user, post)
+    db.session.commit()
+    flash("The post is deleted.", "success")
+    return redirect(_post_url(post))
+
+
+@bp.post("/posts/<int:post_id>/vote")
+@login_required
+def vote_post(post_id: int):
+    post = queries.get_post_for(current_user, post_id)
+    voted = services.toggle_vote(current_user, post)
+    db.session.commit()
+    if _wants_json():
+        return jsonify(score=post.score, voted=voted)
+    return redirect(_post_url(post))
+
+
+@bp.get("/posts/<int:post_id>/revisions")
+def list_revisions(post_id: int):
+    post = queries.get_post_for(current_user, post_id)
+    return render_template(
+        "discussions/revisions.html", post=post, revisions=queries.revisions_of(post)
+    )
+
+
+@bp.post("/discussions/<int:discussion_id>/follow")
+@login_required
+def follow_discussion(discussion_id: int):
+    discussion = queries.get_discussion_for(current_user, discussion_id)
+    following = request.form.get("follow") == "1"
+    services.set_following(current_user, discussion, following)
+    db.session.commit()
+    flash(
+        "You are following this discussion." if following else "You no longer follow it.",
+        "success",
+    )
+    return redirect(discussion_url(discussion, _anchor="discussion"))
+
+
+@bp.post("/discussions/<int:discussion_id>/lock")
+@login_required
+def lock_discussion(discussion_id: int):
+    discussion = queries.get_discussion_for(current_user, discussion_id)
+    locked = request.form.get("locked") == "1"
+    services.set_discussion_locked(current_user, discussion, locked)
+    db.session.commit()
+    flash("The discussion is closed." if locked else "The discussion is open again.", "success")
+    return redirect(discussion_url(discussion, _anchor="discussion"))
