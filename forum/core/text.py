@@ -67,6 +67,7 @@ def excerpt(text: str, length: int = 200) -> str:
 
 
 def slugify(text: str, max_length: int = 80) -> str:
+    text = re.sub(r"['’]", "", text)  # "Korea’s" reads better as "koreas" than "korea-s"
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     text = re.sub(r"[^a-zA-Z0-9]+", "-", text.lower()).strip("-")
     return text[:max_length].rstrip("-") or "untitled"

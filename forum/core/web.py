@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template, request
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from forum.core.urls import safe_next
 from forum.extensions import db, login_manager
 
 ERROR_TITLES = {
@@ -35,10 +38,8 @@ CONTENT_SECURITY_POLICY = (
 
 
 def init_app(app: Flask) -> None:
-    login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Please log in to continue."
-    login_manager.login_message_category = "info"
     login_manager.user_loader(_load_user)
+    login_manager.unauthorized_handler(_ask_to_log_in)
 
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(CSRFError, _csrf_error)
@@ -50,6 +51,23 @@ def _load_user(session_id: str):
     from forum.accounts.queries import get_user_for_session
 
     return get_user_for_session(session_id)
+
+
+def _ask_to_log_in():
+    """Send an anonymous visitor to log in, and back to the page they were on afterwards.
+
+    After a POST (a reply form, a vote) the way back is the page the form was on, since the
+    POST's own URL cannot be revisited with GET.
+    """
+    if request.method == "GET":
+        back = request.full_path.rstrip("?")
+    else:
+        referrer = urlsplit(request.referrer or "")
+        same_site = referrer.netloc in ("", request.host)
+        back = safe_next(referrer.path + ("?" + referrer.query if referrer.query else ""))
+        back = back if same_site else "/"
+    flash("Please log in to continue.", "info")
+    return redirect(url_for("accounts.login", next=back))
 
 
 def render_error(code: int, message: str | None = None, **context):
