@@ -1,0 +1,183 @@
+"""The demo: articles, the "Great Decisions Discussion group", people in every role and a
+lively discussion. Everything goes through the services readers, admins and the importer use.
+
+Loading twice changes nothing: each part is looked for before it is created, so an edited
+demo keeps its edits. Flushes; the command commits once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from forum.accounts import services as accounts
+from forum.accounts.models import Role, User
+from forum.accounts.queries import find_user_by_email
+from forum.articles import queries as article_queries
+from forum.articles.models import Article
+from forum.articles.services import import_parsed, slug_for
+from forum.articles.textformat import parse_article_text
+from forum.core.db import utc_now
+from forum.core.errors import NotVisible
+from forum.demo.conversations import CONVERSATIONS, Say
+from forum.discussions import services as discussions
+from forum.discussions.queries import get_public_discussion
+from forum.groups import permissions as group_permissions
+from forum.groups import services as groups
+from forum.groups.models import Group, MemberRole
+
+ARTICLES_DIR = Path(__file__).resolve().parent / "articles"
+GROUP_NAME = "Great Decisions Discussion group"
+GROUP_DESCRIPTION = (
+    "We read one article on a foreign-policy question before each meeting and talk it "
+    "through together: the Great Decisions topics of the season, from climate migration to "
+    "the future of NATO.\n\n"
+    "Everyone is welcome, whatever you know about the subject. Read the article, add your "
+    "questions to its discussion, and come along."
+)
+# Articles appear a day apart, the newest a day before the demo is loaded; the first comment
+# on each comes a while after it, then one every POST_GAP, all before the demo's "now".
+ARTICLE_GAP = timedelta(days=1)
+FIRST_COMMENT_AFTER = timedelta(hours=2)
+POST_GAP = timedelta(minutes=47)
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    key: str
+    label: str
+    email: str
+    name: str
+    password: str
+    role: Role
+    group_role: MemberRole
+
+
+ACCOUNTS: tuple[DemoAccount, ...] = (
+    DemoAccount(
+        "admin", "Site admin", "admin@example.com", "Ada Lindqvist",
+        "demo-admin-password", Role.ADMIN, MemberRole.MEMBER,
+    ),
+    DemoAccount(
+        "moderator", "Moderator", "moderator@example.com", "Mo Okonkwo",
+        "demo-moderator-password", Role.MODERATOR, MemberRole.MEMBER,
+    ),
+    DemoAccount(
+        "organiser", "Group organiser", "organiser@example.com", "Olive Brennan",
+        "demo-organiser-password", Role.READER, MemberRole.ORGANISER,
+    ),
+    DemoAccount(
+        "reader", "Reader", "reader@example.com", "Rafael Duarte",
+        "demo-reader-password", Role.READER, MemberRole.MEMBER,
+    ),
+    DemoAccount(
+        "reader2", "Reader", "reader2@example.com", "Rhea Castellano",
+        "demo-reader2-password", Role.READER, MemberRole.MEMBER,
+    ),
+)  # fmt: skip
+
+
+@dataclass
+class DemoReport:
+    """What this run created; empty lists mean the demo was already there."""
+
+    users: list[str] = field(default_factory=list)
+    articles: list[str] = field(default_factory=list)
+    memberships: list[str] = field(default_factory=list)
+    posts: int = 0
+    group_created: bool = False
+
+
+def demo_article_paths() -> list[Path]:
+    return sorted(ARTICLES_DIR.glob("*.txt"))
+
+
+def _ensure_accounts(report: DemoReport) -> dict[str, User]:
+    people: dict[str, User] = {}
+    for account in ACCOUNTS:
+        user = find_user_by_email(account.email)
+        if user is None:
+            user = accounts.create_user(
+                None,
+                account.email,
+                account.name,
+                account.password,
+                role=account.role,
+                verified=True,
+            )
+            report.users.append(account.email)
+        people[account.key] = user
+    return people
+
+
+def _ensure_group(report: DemoReport, people: dict[str, User]) -> Group:
+    group = groups.ensure_group(GROUP_NAME)
+    if not group.description:
+        groups.update_group(None, group, description=GROUP_DESCRIPTION)
+        report.group_created = True
+    for account in ACCOUNTS:
+        user = people[account.key]
+        if group_permissions.membership_of(user, group) is None:
+            groups.add_member(None, group, user, account.group_role)
+            report.memberships.append(account.email)
+    return group
+
+
+def _ensure_articles(
+    report: DemoReport, admin: User, now: datetime, progress: Callable[[str], None]
+) -> dict[str, Article]:
+    """The demo articles by file name; the newest file is the most recent article."""
+    paths = demo_article_paths()
+    found: dict[str, Article] = {}
+    for age, path in enumerate(reversed(paths)):
+        parsed = parse_article_text(path.read_text(encoding="utf-8"))
+        try:
+            article = article_queries.get_article_for(admin, slug_for(parsed.title))
+        except NotVisible:
+            article, _ = import_parsed(parsed, now=now - ARTICLE_GAP * (age + 1))
+            report.articles.append(article.title)
+            progress(f"imported {article.title}")
+        found[path.name] = article
+    return found
+
+
+def _post_thread(
+    says: tuple[Say, ...], people: dict[str, User], discussion, parent, clock: list[datetime]
+) -> int:
+    count = 0
+    for item in says:
+        clock[0] += POST_GAP
+        post = discussions.post_reply(people[item.author], discussion, parent, item.body, clock[0])
+        count += 1 + _post_thread(item.replies, people, discussion, post, clock)
+    return count
+
+
+def _ensure_conversations(
+    report: DemoReport,
+    articles: dict[str, Article],
+    people: dict[str, User],
+    progress: Callable[[str], None],
+) -> None:
+    for name, says in CONVERSATIONS.items():
+        discussion = get_public_discussion(articles[name])
+        # A discussion with posts has had its conversation (or real ones): leave it be.
+        if discussion.post_count:
+            continue
+        clock = [articles[name].published_at + FIRST_COMMENT_AFTER]
+        posted = _post_thread(says, people, discussion, None, clock)
+        report.posts += posted
+        progress(f"posted {posted} comments on {articles[name].title}")
+
+
+def load_demo(progress: Callable[[str], None], now: datetime | None = None) -> DemoReport:
+    """Load whatever part of the demo is missing; the caller commits."""
+    now = now or utc_now()
+    report = DemoReport()
+    people = _ensure_accounts(report)
+    progress(f"accounts: {len(report.users)} created, {len(ACCOUNTS) - len(report.users)} there")
+    _ensure_group(report, people)
+    articles = _ensure_articles(report, people["admin"], now, progress)
+    _ensure_conversations(report, articles, people, progress)
+    return report
