@@ -1,25 +1,113 @@
+"""Article pages: the home page, the list, an article with its discussion, the editor, the
+feed. Rules are in services; reads in queries."""
+
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from forum.articles import permissions, queries, services
+from forum.articles.forms import ArticleForm
+from forum.articles.models import Article
+from forum.articles.textformat import figures_to_lines, readings_to_lines
+from forum.core.db import utc_now
+from forum.core.errors import ValidationFailed
+from forum.core.pagination import page_number
+from forum.discussions.queries import get_public_discussion, thread_page
+from forum.extensions import db
 
 bp = Blueprint("articles", __name__)
+
+HOME_ARTICLES = 5
 
 
 @bp.get("/")
 def home():
-    return "home"
+    return render_template(
+        "articles/home.html", latest=queries.latest_articles(current_user, HOME_ARTICLES)
+    )
 
 
 @bp.get("/articles/")
 def list_articles():
-    return "articles"
+    page = queries.article_page(current_user, page_number(request.args.get("page")))
+    return render_template("articles/list.html", page=page)
 
 
 @bp.get("/articles/<slug>")
-def show_article(slug):
-    return slug
+def show_article(slug: str):
+    article = queries.get_article_for(current_user, slug)
+    discussion = get_public_discussion(article)
+    thread = thread_page(
+        current_user,
+        discussion,
+        page_number(request.args.get("page")),
+        request.args.get("sort", "oldest"),
+    )
+    return render_template(
+        "articles/show.html", article=article, discussion=discussion, thread=thread
+    )
+
+
+def _input(form: ArticleForm) -> services.ArticleInput:
+    return services.ArticleInput(
+        title=form.title.data or "",
+        body_md=form.body_md.data or "",
+        publication=form.publication.data or "",
+        author_name=form.author_name.data or "",
+        author_bio=form.author_bio.data or "",
+        published_on=form.published_on.data,
+        figure_lines=form.figure_lines.data or "",
+        reading_lines=form.reading_lines.data or "",
+        group_lines=form.group_lines.data or "",
+        is_hidden=form.is_hidden.data,
+    )
+
+
+def _save(form: ArticleForm, article: Article | None):
+    """Save the submitted article, or show the form again with the error beside its field."""
+    if form.validate_on_submit():
+        try:
+            article = services.save_article(current_user, article, _input(form))
+        except ValidationFailed as error:
+            db.session.rollback()
+            getattr(form, error.field, form.title).errors.append(error.message)
+        else:
+            db.session.commit()
+            flash("The article is saved.", "success")
+            return redirect(url_for(".show_article", slug=article.slug))
+    status = 400 if form.errors else 200
+    return render_template("articles/edit.html", form=form, article=article), status
+
+
+@bp.route("/articles/new", methods=["GET", "POST"])
+@login_required
+def new_article():
+    permissions.require_edit_articles(current_user)
+    return _save(ArticleForm(), None)
+
+
+@bp.route("/articles/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit_article(slug: str):
+    permissions.require_edit_articles(current_user)
+    article = queries.get_article_for(current_user, slug)
+    form = ArticleForm(obj=article)
+    if request.method == "GET":
+        form.published_on.data = article.published_at.date()
+        form.figure_lines.data = figures_to_lines(article.figures)
+        form.reading_lines.data = readings_to_lines(article.further_reading)
+        form.group_lines.data = "\n".join(group.name for group in article.groups)
+    return _save(form, article)
 
 
 @bp.get("/feeds/articles.atom")
 def show_feed():
-    return "feed"
+    articles = queries.feed_articles()
+    body = render_template(
+        "feeds/articles.atom.xml",
+        articles=articles,
+        updated=max((article.updated_at for article in articles), default=utc_now()),
+        base_url=current_app.config["BASE_URL"].rstrip("/"),
+    )
+    return body, 200, {"Content-Type": "application/atom+xml; charset=utf-8"}

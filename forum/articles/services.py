@@ -1,0 +1,280 @@
+"""The rules of articles: importing them from text files and writing them in the browser.
+
+Every article has its public discussion from the moment it exists. Services flush; the
+caller (request, command) commits once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from forum.accounts.models import User
+from forum.articles import permissions
+from forum.articles.models import Article, Figure, Reading
+from forum.articles.textformat import (
+    MAX_PUBLICATION,
+    MAX_TITLE,
+    ArticleFormatError,
+    ParsedArticle,
+    ParsedFigure,
+    ParsedReading,
+    decode_article_bytes,
+    figures_from_lines,
+    noon_utc,
+    parse_article_text,
+    plain_markdown,
+    readings_from_lines,
+    render_body,
+    summary_of,
+)
+from forum.core.db import utc_now
+from forum.core.errors import ValidationFailed
+from forum.core.signals import article_saved
+from forum.core.text import normalise_whitespace, slugify
+from forum.discussions.services import ensure_public_discussion
+from forum.extensions import db
+from forum.groups.services import ensure_group
+
+SLUG_LENGTH = 80
+# Paths under /articles/ that are pages, not articles.
+RESERVED_SLUGS = {"new"}
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+def slug_for(title: str) -> str:
+    slug = slugify(title, SLUG_LENGTH)
+    return f"{slug}-article" if slug in RESERVED_SLUGS else slug
+
+
+def _find_by_slug(slug: str) -> Article | None:
+    return db.session.scalar(select(Article).where(Article.slug == slug))
+
+
+def _set_contents(
+    article: Article,
+    body_md: str,
+    figures: list[ParsedFigure],
+    readings: list[ParsedReading],
+    group_names: Iterable[str],
+    keep_groups: bool,
+) -> None:
+    """Body, figures, further reading and groups, with the HTML rendered once, here."""
+    article.body_md = body_md
+    article.figures = [
+        Figure(
+            position=index,
+            after_paragraph=figure.after_paragraph,
+            caption=figure.caption,
+            credit=figure.credit,
+            image_url=figure.image_url,
+        )
+        for index, figure in enumerate(figures)
+    ]
+    article.further_reading = [
+        Reading(position=index, text=reading.text, url=reading.url)
+        for index, reading in enumerate(readings)
+    ]
+    article.body_html = render_body(body_md, article.figures)
+    article.summary = summary_of(body_md)
+    groups = list(article.groups) if keep_groups else []
+    for name in group_names:
+        group = ensure_group(name)
+        if group not in groups:
+            groups.append(group)
+    article.groups = groups
+
+
+def _saved(article: Article, created: bool) -> Article:
+    db.session.flush()
+    ensure_public_discussion(article)
+    article_saved.send(article, created=created)
+    return article
+
+
+# Import ------------------------------------------------------------------------------------
+
+
+def import_parsed(parsed: ParsedArticle, now: datetime | None = None) -> tuple[Article, bool]:
+    """Create the article, or update the one with the same slug; return it and whether it
+    is new. An explicit date in the text wins; without one the first import's time stays."""
+    now = now or utc_now()
+    slug = slug_for(parsed.title)
+    article = _find_by_slug(slug)
+    created = article is None
+    if article is None:
+        article = Article(slug=slug, published_at=now, created_at=now)
+        db.session.add(article)
+    if parsed.published_on is not None:
+        article.published_at = noon_utc(parsed.published_on)
+    article.title = parsed.title
+    article.publication = parsed.publication
+    article.author_name = parsed.author_name
+    article.author_bio = parsed.author_bio
+    article.updated_at = now
+    _set_contents(
+        article,
+        plain_markdown(parsed.paragraphs),
+        parsed.figures,
+        parsed.readings,
+        parsed.group_names,
+        keep_groups=True,
+    )
+    return _saved(article, created), created
+
+
+def import_article_text(
+    text: str, source_name: str, now: datetime | None = None
+) -> tuple[Article, bool]:
+    """Import one article in the seed's plain-text shape. Raises ArticleFormatError (its
+    message names ``source_name``) when the text is not such an article."""
+    try:
+        parsed = parse_article_text(text)
+    except ArticleFormatError as error:
+        raise ArticleFormatError(f"{source_name}: {error}") from None
+    return import_parsed(parsed, now)
+
+
+@dataclass
+class ImportEntry:
+    source: str
+    slug: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class ImportReport:
+    created: list[ImportEntry] = field(default_factory=list)
+    updated: list[ImportEntry] = field(default_factory=list)
+    failed: list[ImportEntry] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files as given, and the ``*.txt`` files of directories, in name order."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*.txt") if p.is_file()))
+        else:
+            found.append(path)
+    return found
+
+
+def _read(path: Path) -> str:
+    if not path.exists():
+        raise ArticleFormatError("no such file")
+    if not path.is_file():
+        raise ArticleFormatError("not a regular file")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ArticleFormatError(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ArticleFormatError(f"cannot be read ({error.strerror})") from None
+    return decode_article_bytes(data)
+
+
+def import_paths(
+    paths: Iterable[str | Path],
+    progress: Callable[[Path], None] | None = None,
+    now: datetime | None = None,
+) -> ImportReport:
+    """Import every file (directories: their ``*.txt`` files). A bad file is reported and
+    changes nothing; the others still import. ``progress`` is called after each file."""
+    report = ImportReport()
+    for path in collect_paths(paths):
+        source = str(path)
+        try:
+            # Everything that can be wrong with a file shows while parsing, before any write.
+            article, created = import_parsed(parse_article_text(_read(path)), now)
+        except ArticleFormatError as error:
+            report.failed.append(ImportEntry(source, error=str(error)))
+        else:
+            (report.created if created else report.updated).append(
+                ImportEntry(source, slug=article.slug)
+            )
+        if progress is not None:
+            progress(path)
+    return report
+
+
+# Writing in the browser ----------------------------------------------------------------------
+
+
+@dataclass
+class ArticleInput:
+    """What the editor submits; figures and readings as the form's lines."""
+
+    title: str
+    body_md: str
+    publication: str = ""
+    author_name: str = ""
+    author_bio: str = ""
+    published_on: date | None = None
+    figure_lines: str = ""
+    reading_lines: str = ""
+    group_lines: str = ""
+    is_hidden: bool = False
+
+
+def _checked(values: ArticleInput) -> tuple[list[ParsedFigure], list[ParsedReading], list[str]]:
+    title = normalise_whitespace(values.title)
+    if not title:
+        raise ValidationFailed("title", "Give the article a title.")
+    if len(title) > MAX_TITLE:
+        raise ValidationFailed("title", f"Keep the title under {MAX_TITLE} characters.")
+    if len(values.publication) > MAX_PUBLICATION:
+        raise ValidationFailed(
+            "publication", f"Keep the publication under {MAX_PUBLICATION} characters."
+        )
+    if not values.body_md.strip():
+        raise ValidationFailed("body_md", "Write the article's text.")
+    try:
+        figures = figures_from_lines(values.figure_lines)
+    except ArticleFormatError as error:
+        raise ValidationFailed("figure_lines", str(error)) from None
+    readings = readings_from_lines(values.reading_lines)
+    groups = [normalise_whitespace(line) for line in values.group_lines.splitlines()]
+    return figures, readings, [name for name in groups if name]
+
+
+def save_article(
+    actor: User, article: Article | None, values: ArticleInput, now: datetime | None = None
+) -> Article:
+    """Create an article (``article`` None) or change one. The slug is made from the first
+    title and kept, so links stay valid when the title is edited."""
+    permissions.require_edit_articles(actor)
+    now = now or utc_now()
+    figures, readings, group_names = _checked(values)
+    title = normalise_whitespace(values.title)
+    created = article is None
+    if article is None:
+        slug = slug_for(title)
+        if _find_by_slug(slug) is not None:
+            raise ValidationFailed(
+                "title", "An article with this title already exists; choose another title."
+            )
+        article = Article(slug=slug, published_at=now, created_at=now)
+        db.session.add(article)
+    if values.published_on is not None and (
+        created or values.published_on != article.published_at.date()
+    ):
+        article.published_at = noon_utc(values.published_on)
+    article.title = title
+    article.publication = normalise_whitespace(values.publication)
+    article.author_name = normalise_whitespace(values.author_name)
+    article.author_bio = values.author_bio.strip()
+    article.is_hidden = values.is_hidden
+    article.updated_at = now
+    _set_contents(
+        article, values.body_md.strip(), figures, readings, group_names, keep_groups=False
+    )
+    return _saved(article, created)
