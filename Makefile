@@ -5,11 +5,22 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run demo test test-postgres lint format clean
+.PHONY: help install run demo test lint format clean
+
+help:
+	@echo "make run     install into $(VENV), load the demo, serve on http://$(HOST):$(PORT)"
+	@echo "make test    install, lint, then the test suite (again on PostgreSQL when"
+	@echo "             FORUM_TEST_POSTGRES_URL is set)"
+	@echo "make demo    create or upgrade the database and load the demo"
+	@echo "make lint    ruff check and ruff format --check"
+	@echo "make format  reformat and fix what ruff can"
+	@echo "make clean   remove $(VENV) and build and tool caches"
 
 install: $(VENV)/.installed
 
+# Reinstalled when pyproject.toml changes; the stamp is written only after a full install.
 $(VENV)/.installed: pyproject.toml
+	@echo "Installing Forum and its dependencies into $(VENV) (a minute or two the first time)..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet --editable '.[test]'
@@ -17,6 +28,7 @@ $(VENV)/.installed: pyproject.toml
 
 run: install
 	$(BIN)/forum demo
+	@echo "Serving Forum on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
 	$(BIN)/forum run --host $(HOST) --port $(PORT)
 
 demo: install
