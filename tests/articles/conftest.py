@@ -63,4 +63,3 @@ def sample_file(tmp_path):
     path = tmp_path / "lighthouses.txt"
     path.write_text(SAMPLE, encoding="utf-8")
     return path
-
