@@ -6,7 +6,7 @@ from forum.extensions import db
 from forum.groups.models import MemberRole, MemberState
 from forum.groups.services import ensure_group
 from tests import factories
-from tests.conftest import login
+from tests.conftest import count_queries, login
 from tests.groups.conftest import make_membership
 
 
@@ -103,3 +103,18 @@ def test_members_only_group_is_shown_only_to_members(
         assert client.get(url).status_code == status
     directory = client.get("/groups/").get_data(as_text=True)
     assert ("Policy Staff Circle" in directory) == (status == 200)
+
+
+def test_group_page_queries_do_not_grow_with_members_or_articles(client, group, organiser):
+    def queries_for_page() -> int:
+        with count_queries() as statements:
+            assert client.get("/groups/great-decisions-discussion-group").status_code == 200
+        return len(statements)
+
+    few = queries_for_page()
+    for number in range(15):
+        make_membership(group, factories.make_user(f"q{number}@example.org", f"Quinn {number}"))
+        article = factories.make_article(f"Reading number {number}")
+        article.groups.append(group)
+        db.session.commit()
+    assert queries_for_page() == few
