@@ -23,6 +23,10 @@ def is_moderator(user) -> bool:
     return is_signed_in(user) and user.is_moderator
 
 
+def is_self(user, account: User) -> bool:
+    return is_signed_in(user) and user.id == account.id
+
+
 def can_manage_users(user) -> bool:
     return is_admin(user)
 
@@ -33,4 +37,24 @@ def require_manage_users(user) -> None:
 
 
 def can_edit_profile(user, profile: User) -> bool:
-    return is_signed_in(user) and (user.id == profile.id or is_admin(user))
+    """Display name, bio and preferences: the account's owner, or an administrator."""
+    return is_self(user, profile) or is_admin(user)
+
+
+def require_edit_profile(user, profile: User) -> None:
+    if not can_edit_profile(user, profile):
+        raise PermissionDenied("You can only change your own settings.")
+
+
+def can_change_credentials(user, account: User) -> bool:
+    """Password and email address: only the owner, who proves it with the current password."""
+    return is_self(user, account)
+
+
+def require_change_credentials(user, account: User) -> None:
+    if not can_change_credentials(user, account):
+        raise PermissionDenied("Only the account's owner can change its password or email.")
+
+
+def can_resend_verification(user) -> bool:
+    return is_signed_in(user) and not user.is_verified

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from forum.accounts.models import User
+from forum.core.errors import NotVisible
 from forum.extensions import db
 
 
@@ -30,3 +31,11 @@ def find_user_by_username(username: str) -> User | None:
 
 def username_taken(username: str) -> bool:
     return db.session.scalar(select(func.count()).where(User.username == username)) > 0
+
+
+def get_profile(username: str) -> User:
+    """The account at /users/<username>, or 404."""
+    user = find_user_by_username(username)
+    if user is None:
+        raise NotVisible("There is no member with that name.")
+    return user

@@ -1,30 +1,354 @@
+"""Account pages: registration, sign-in, links from emails, profiles and settings.
+
+Views parse forms and render; the rules are in services. Each view commits once, and only
+then sends its email, through ``_send``.
+"""
+
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+
+from forum.accounts import permissions, queries, services
+from forum.accounts.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    LoginForm,
+    RegisterForm,
+    ResendVerificationForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+    SettingsForm,
+)
+from forum.accounts.models import User
+from forum.core.errors import ValidationFailed
+from forum.core.mail import send_email
+from forum.core.pagination import page_number
+from forum.core.urls import safe_next
+from forum.discussions.queries import posts_by_author
+from forum.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
 
 
-@bp.route("/auth/login", methods=["GET", "POST"])
-def login():
-    return "login"
+def _rate_limited():
+    """The POST of a sign-in form is limited per address, against password guessing."""
+    return limiter.limit(
+        lambda: current_app.config["RATELIMIT_AUTH"],
+        methods=["POST"],
+        error_message="There have been too many attempts from your connection. "
+        "Please wait a minute and try again.",
+    )
+
+
+def _refuse(form, error: ValidationFailed) -> None:
+    """Show a service's refusal beside its field (or above the form); nothing is kept."""
+    db.session.rollback()
+    field = getattr(form, error.field, None) if error.field else None
+    (field.errors if field is not None else form.form_errors).append(error.message)
+
+
+def _form_status(form) -> int:
+    return 422 if request.method == "POST" and (form.errors or form.form_errors) else 200
+
+
+def _next_target() -> str:
+    """Where to go after signing in: a page of this site named by ``next``, or nowhere."""
+    return safe_next(request.args.get("next"), default="")
+
+
+def _send(to: str, template: str, **context) -> None:
+    """Send one email after the commit; a mail server that is down is no reason for a 500."""
+    try:
+        send_email(to, template, **context)
+    except Exception:  # noqa: BLE001 - any backend failure is reported the same way
+        current_app.logger.exception("Sending %s to %s failed", template, to)
+        flash(
+            "We could not send the email just now. Please try again in a few minutes.",
+            "warning",
+        )
+
+
+def _duration(seconds: int) -> str:
+    if seconds % 86400 == 0:
+        days = seconds // 86400
+        return f"{days} day" if days == 1 else f"{days} days"
+    hours = max(1, round(seconds / 3600))
+    return f"{hours} hour" if hours == 1 else f"{hours} hours"
+
+
+def _send_verification(user: User) -> None:
+    _send(
+        user.email,
+        "accounts/verify_email",
+        user=user,
+        path=url_for("accounts.verify_email", token=services.verification_token(user)),
+        valid_for=_duration(current_app.config["VERIFY_TOKEN_MAX_AGE"]),
+    )
+
+
+def _bad_link(error: services.LinkRefused, purpose: str):
+    return render_template("accounts/bad_link.html", error=error, purpose=purpose), error.code
+
+
+# Registration and sign-in ---------------------------------------------------------------
 
 
 @bp.route("/auth/register", methods=["GET", "POST"])
+@_rate_limited()
 def register():
-    return "register"
+    form = RegisterForm()
+    target = _next_target()
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(
+                form.email.data, form.display_name.data, form.password.data
+            )
+        except ValidationFailed as error:
+            _refuse(form, error)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(
+                f"Welcome, {user.display_name}. We have sent a link to {user.email}: follow it "
+                "to confirm your address. Until then you can read but not post.",
+                "success",
+            )
+            _send_verification(user)
+            return redirect(target or url_for("articles.home"))
+    return render_template("accounts/register.html", form=form, next=target), _form_status(form)
+
+
+@bp.route("/auth/login", methods=["GET", "POST"])
+@_rate_limited()
+def login():
+    form = LoginForm()
+    target = _next_target()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except ValidationFailed as error:
+            _refuse(form, error)
+        else:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            if user.is_verified:
+                flash(f"You are logged in as {user.display_name}.", "success")
+            else:
+                flash(
+                    f"You are logged in. Follow the link we sent to {user.email} to confirm "
+                    "your address before posting.",
+                    "warning",
+                )
+            return redirect(target or url_for("articles.home"))
+    return render_template("accounts/login.html", form=form, next=target), _form_status(form)
 
 
 @bp.post("/auth/logout")
 def logout():
-    return "logout"
+    logout_user()
+    flash("You are logged out.", "success")
+    return redirect(url_for("articles.home"))
+
+
+@bp.get("/auth/verify/<token>")
+def verify_email(token: str):
+    try:
+        user = services.verify_email(token)
+    except services.LinkRefused as error:
+        return _bad_link(error, "verify")
+    db.session.commit()
+    flash(f"Thank you: {user.email} is confirmed. You can take part now.", "success")
+    return redirect(url_for("articles.home"))
+
+
+@bp.post("/auth/verify/resend")
+@login_required
+@_rate_limited()
+def resend_verification():
+    form = ResendVerificationForm()
+    target = safe_next(form.next.data, default=url_for("accounts.edit_settings"))
+    if not permissions.can_resend_verification(current_user):
+        flash("Your email address is already confirmed.", "info")
+        return redirect(target)
+    flash(f"We have sent a new confirmation link to {current_user.email}.", "success")
+    _send_verification(current_user)
+    return redirect(target)
+
+
+# Forgotten passwords --------------------------------------------------------------------
+
+
+@bp.route("/auth/reset", methods=["GET", "POST"])
+@_rate_limited()
+def request_password_reset():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        email = services.normalise_email(form.email.data)
+        valid_for = _duration(current_app.config["RESET_TOKEN_MAX_AGE"])
+        user = services.find_account_for_reset(email)
+        # The same page whether or not the address has an account, so the form cannot be used
+        # to find out who is registered.
+        if user is not None:
+            _send(
+                user.email,
+                "accounts/reset_password",
+                user=user,
+                path=url_for("accounts.reset_password", token=services.reset_token(user)),
+                valid_for=valid_for,
+            )
+        return render_template(
+            "accounts/reset_sent.html",
+            email=email,
+            valid_for=valid_for,
+        )
+    return render_template("accounts/reset_request.html", form=form), _form_status(form)
+
+
+@bp.route("/auth/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        services.user_for_reset_token(token)
+    except services.LinkRefused as error:
+        return _bad_link(error, "reset")
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except ValidationFailed as error:
+            _refuse(form, error)
+        else:
+            db.session.commit()
+            logout_user()
+            flash(
+                "Your password is changed and every session of the account has ended. "
+                "Log in with the new password.",
+                "success",
+            )
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form), _form_status(form)
+
+
+# Profiles and settings ------------------------------------------------------------------
 
 
 @bp.get("/users/<username>")
-def show_profile(username):
-    return username
+def show_profile(username: str):
+    profile = queries.get_profile(username)
+    posts = posts_by_author(current_user, profile, page_number(request.args.get("page")))
+    return render_template("accounts/profile.html", profile=profile, posts=posts)
+
+
+def _settings_page(user: User, endpoint_args: dict):
+    permissions.require_edit_profile(current_user, user)
+    form = SettingsForm(obj=user)
+    if form.validate_on_submit():
+        try:
+            services.update_settings(
+                current_user,
+                user,
+                display_name=form.display_name.data,
+                bio=form.bio.data,
+                timezone=form.timezone.data,
+                digest_frequency=form.digest_frequency.data,
+            )
+        except ValidationFailed as error:
+            _refuse(form, error)
+        else:
+            db.session.commit()
+            flash("The settings are saved.", "success")
+            return redirect(url_for(request.endpoint, **endpoint_args))
+    return (
+        render_template("accounts/settings.html", form=form, account=user),
+        _form_status(form),
+    )
 
 
 @bp.route("/settings", methods=["GET", "POST"])
+@login_required
 def edit_settings():
-    return "settings"
+    return _settings_page(current_user._get_current_object(), {})
+
+
+@bp.route("/users/<username>/settings", methods=["GET", "POST"])
+@login_required
+def edit_user_settings(username: str):
+    """An administrator's way to another member's settings (and the owner's, by name)."""
+    return _settings_page(queries.get_profile(username), {"username": username})
+
+
+@bp.route("/settings/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    user = current_user._get_current_object()
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(user, user, form.current_password.data, form.new_password.data)
+        except ValidationFailed as error:
+            _refuse(form, error)
+        else:
+            db.session.commit()
+            # The old session version is gone with the old password; this browser carries on
+            # under the new one, remembered if it was remembered before.
+            cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            login_user(user, remember=cookie in request.cookies)
+            flash(
+                "Your password is changed. Every other session of your account has ended.",
+                "success",
+            )
+            return redirect(url_for("accounts.edit_settings"))
+    return render_template("accounts/change_password.html", form=form), _form_status(form)
+
+
+@bp.route("/settings/email", methods=["GET", "POST"])
+@login_required
+def change_email():
+    user = current_user._get_current_object()
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            token = services.request_email_change(
+                user, user, form.new_email.data, form.current_password.data
+            )
+        except ValidationFailed as error:
+            _refuse(form, error)
+        else:
+            new_email = services.normalise_email(form.new_email.data)
+            flash(
+                f"We have sent a link to {new_email}. Your address changes when you follow it.",
+                "success",
+            )
+            _send(
+                new_email,
+                "accounts/confirm_email_change",
+                user=user,
+                new_email=new_email,
+                path=url_for("accounts.confirm_email_change", token=token),
+                valid_for=_duration(current_app.config["VERIFY_TOKEN_MAX_AGE"]),
+            )
+            return redirect(url_for("accounts.edit_settings"))
+    return render_template("accounts/change_email.html", form=form), _form_status(form)
+
+
+@bp.get("/settings/email/<token>")
+def confirm_email_change(token: str):
+    try:
+        user, old_email = services.confirm_email_change(token)
+    except services.LinkRefused as error:
+        return _bad_link(error, "email")
+    db.session.commit()
+    flash(f"Your email address is now {user.email}.", "success")
+    # The old address hears of it, in case the change was not its owner's doing.
+    _send(old_email, "accounts/email_changed", user=user, old_email=old_email)
+    if permissions.is_self(current_user, user):
+        return redirect(url_for("accounts.edit_settings"))
+    return redirect(url_for("articles.home"))

@@ -1,0 +1,385 @@
+"""The rules of accounts: registration, sign-in, passwords, email addresses, settings, roles.
+
+Services flush and never commit, and never send email: the caller commits, then sends.
+``actor=None`` means the operator at the command line, who may do anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.exceptions import HTTPException
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from forum.accounts import permissions
+from forum.accounts.models import DigestFrequency, Role, User, UserStatus
+from forum.accounts.queries import find_user_by_email, username_taken
+from forum.core import signals
+from forum.core.db import utc_now
+from forum.core.errors import ValidationFailed
+from forum.core.text import slugify
+from forum.core.timefmt import is_timezone, local
+from forum.extensions import db
+
+MIN_PASSWORD_LENGTH = 10
+# Long enough for any passphrase, short enough that hashing it is not a way to load the server.
+MAX_PASSWORD_LENGTH = 500
+MAX_DISPLAY_NAME = 80
+MAX_BIO = 2000
+USERNAME_BASE_LENGTH = 40
+
+VERIFY_SALT = "forum.accounts.verify-email"
+RESET_SALT = "forum.accounts.reset-password"
+EMAIL_CHANGE_SALT = "forum.accounts.change-email"
+
+
+class LinkRefused(HTTPException):
+    """A link from an email that cannot be used: ``kind`` is expired, invalid or used.
+
+    An HTTP error, so if a view forgets to catch it the visitor still gets a 4xx page.
+    """
+
+    def __init__(self, kind: str, message: str):
+        self.code = 400 if kind == "invalid" else 410
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+# Values --------------------------------------------------------------------------------
+
+
+def normalise_email(email: str) -> str:
+    """The address as typed, trimmed, with its domain in lower case (domains ignore case)."""
+    local_part, at, domain = email.strip().rpartition("@")
+    return f"{local_part}{at}{domain.lower()}" if at else email.strip()
+
+
+def check_email_address(email: str, field: str = "email") -> str:
+    email = normalise_email(email or "")
+    if not email:
+        raise ValidationFailed(field, "Enter your email address.")
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        raise ValidationFailed(
+            field, f"“{email}” is not an email address; check it for typing mistakes."
+        ) from None
+    return email
+
+
+def check_email_free(email: str, field: str = "email") -> None:
+    if find_user_by_email(email) is not None:
+        raise ValidationFailed(
+            field, "An account already uses this email address. Log in, or reset its password."
+        )
+
+
+def check_password_rules(password: str, field: str = "password") -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            field, f"Use at least {MIN_PASSWORD_LENGTH} characters; a few words make a good one."
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationFailed(field, f"Use at most {MAX_PASSWORD_LENGTH} characters.")
+
+
+def check_display_name(name: str, field: str = "display_name") -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationFailed(field, "Enter the name others will see beside your posts.")
+    if len(name) > MAX_DISPLAY_NAME:
+        raise ValidationFailed(field, f"Use at most {MAX_DISPLAY_NAME} characters.")
+    return name
+
+
+def check_role(role: Role | str, field: str = "role") -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        choices = ", ".join(r.value for r in Role)
+        raise ValidationFailed(field, f"Unknown role {role!r}: choose one of {choices}.") from None
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def password_matches(user: User, password: str) -> bool:
+    return bool(password) and check_password_hash(user.password_hash, password)
+
+
+def unique_username(display_name: str) -> str:
+    """The URL handle: the slug of the name, with -2, -3, ... when it is taken."""
+    base = slugify(display_name, USERNAME_BASE_LENGTH)
+    if base == "untitled":
+        base = "member"
+    candidate, number = base, 1
+    while username_taken(candidate):
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
+
+
+def describe_ban(user: User) -> str:
+    if user.banned_until is None:
+        return "This account is banned."
+    shown = local(user.banned_until, user.timezone)
+    return f"This account is banned until {shown:%-d %b %Y, %H:%M} {shown.tzname()}."
+
+
+# Registration and sign-in ---------------------------------------------------------------
+
+
+def register_user(email: str, display_name: str, password: str) -> User:
+    """A new reader, signed up from the web: unverified until they follow the emailed link."""
+    user = _new_user(email, display_name, password, Role.READER, verified_at=None)
+    signals.user_registered.send(user)
+    return user
+
+
+def create_user(
+    actor: User | None,
+    email: str,
+    display_name: str,
+    password: str,
+    role: Role | str = Role.READER,
+    verified: bool = False,
+    now: datetime | None = None,
+) -> User:
+    """An account made by an administrator or operator, optionally already verified."""
+    if actor is not None:
+        permissions.require_manage_users(actor)
+    role = check_role(role)
+    verified_at = (now or utc_now()) if verified else None
+    return _new_user(email, display_name, password, role, verified_at)
+
+
+def _new_user(
+    email: str, display_name: str, password: str, role: Role, verified_at: datetime | None
+) -> User:
+    email = check_email_address(email)
+    check_email_free(email)
+    display_name = check_display_name(display_name)
+    check_password_rules(password)
+    user = User(
+        email=email,
+        username=unique_username(display_name),
+        display_name=display_name,
+        password_hash=hash_password(password),
+        role=role,
+        email_verified_at=verified_at,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str, now: datetime | None = None) -> User:
+    """The account for this email and password, if it may sign in now."""
+    user = find_user_by_email(email or "")
+    if user is None or not password_matches(user, password):
+        raise ValidationFailed(
+            "password", "That email address and password do not match an account."
+        )
+    now = now or utc_now()
+    if user.is_banned(now):
+        raise ValidationFailed(None, describe_ban(user))
+    user.last_seen_at = now
+    db.session.flush()
+    return user
+
+
+# Links in emails ------------------------------------------------------------------------
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def _load(token: str, salt: str, max_age: int, what: str) -> dict:
+    try:
+        data = _serializer(salt).loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise LinkRefused("expired", f"This {what} link has expired.") from None
+    except BadData:
+        raise LinkRefused(
+            "invalid", f"This {what} link is not valid. It may have been copied incompletely."
+        ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+        raise LinkRefused("invalid", f"This {what} link is not valid.")
+    return data
+
+
+def _user_of(data: dict, what: str) -> User:
+    user = db.session.get(User, data["id"])
+    if user is None:
+        raise LinkRefused("invalid", f"This {what} link is for an account that no longer exists.")
+    return user
+
+
+def verification_token(user: User) -> str:
+    return _serializer(VERIFY_SALT).dumps({"id": user.id, "email": user.email})
+
+
+def verify_email(token: str, now: datetime | None = None) -> User:
+    """Mark the address in the link verified; following the link again changes nothing."""
+    data = _load(token, VERIFY_SALT, current_app.config["VERIFY_TOKEN_MAX_AGE"], "verification")
+    user = _user_of(data, "verification")
+    if data.get("email") != user.email:
+        raise LinkRefused(
+            "used", "This verification link is for an email address your account no longer uses."
+        )
+    if user.email_verified_at is None:
+        user.email_verified_at = now or utc_now()
+        db.session.flush()
+    return user
+
+
+def _password_fingerprint(user: User) -> str:
+    # Changes whenever the password does, so a reset link works once. The hash is salted, so
+    # this reveals nothing about the password itself.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:20]
+
+
+def reset_token(user: User) -> str:
+    return _serializer(RESET_SALT).dumps({"id": user.id, "fp": _password_fingerprint(user)})
+
+
+def user_for_reset_token(token: str) -> User:
+    data = _load(token, RESET_SALT, current_app.config["RESET_TOKEN_MAX_AGE"], "password reset")
+    user = _user_of(data, "password reset")
+    if data.get("fp") != _password_fingerprint(user):
+        raise LinkRefused(
+            "used",
+            "This password reset link has already been used, or the password was changed since.",
+        )
+    return user
+
+
+def find_account_for_reset(email: str) -> User | None:
+    """Whom to send a reset link to; the caller shows the same page either way."""
+    return find_user_by_email(normalise_email(email or ""))
+
+
+def reset_password(token: str, new_password: str) -> User:
+    user = user_for_reset_token(token)
+    _set_password(user, new_password, field="password")
+    return user
+
+
+def _set_password(user: User, new_password: str, field: str) -> None:
+    check_password_rules(new_password, field)
+    user.password_hash = hash_password(new_password)
+    # Every session and remember-me cookie names the old version, so they all end.
+    user.session_version += 1
+    db.session.flush()
+
+
+def change_password(actor: User, user: User, current_password: str, new_password: str) -> None:
+    """A new password; every other session ends (the caller signs the current one in again)."""
+    permissions.require_change_credentials(actor, user)
+    if not password_matches(user, current_password):
+        raise ValidationFailed("current_password", "That is not your current password.")
+    _set_password(user, new_password, field="new_password")
+
+
+def request_email_change(actor: User, user: User, new_email: str, current_password: str) -> str:
+    """Check the new address and return the token to email to it; nothing changes yet."""
+    permissions.require_change_credentials(actor, user)
+    new_email = check_email_address(new_email, "new_email")
+    if new_email.lower() == user.email.lower():
+        raise ValidationFailed("new_email", "That is already your email address.")
+    check_email_free(new_email, "new_email")
+    if not password_matches(user, current_password):
+        raise ValidationFailed("current_password", "That is not your current password.")
+    return _serializer(EMAIL_CHANGE_SALT).dumps({"id": user.id, "email": new_email})
+
+
+def confirm_email_change(token: str, now: datetime | None = None) -> tuple[User, str]:
+    """Move the account to the address in the link (now verified); returns (user, old email)."""
+    data = _load(
+        token, EMAIL_CHANGE_SALT, current_app.config["VERIFY_TOKEN_MAX_AGE"], "email change"
+    )
+    user = _user_of(data, "email change")
+    new_email = data.get("email")
+    if not isinstance(new_email, str):
+        raise LinkRefused("invalid", "This email change link is not valid.")
+    if user.email == new_email:
+        raise LinkRefused("used", "This email change link has already been used.")
+    owner = find_user_by_email(new_email)
+    if owner is not None:
+        raise LinkRefused("used", "Another account has started using this email address since.")
+    old_email = user.email
+    user.email = new_email
+    user.email_verified_at = now or utc_now()
+    db.session.flush()
+    return user, old_email
+
+
+# Settings and administration ------------------------------------------------------------
+
+
+def update_settings(
+    actor: User,
+    user: User,
+    *,
+    display_name: str,
+    bio: str,
+    timezone: str,
+    digest_frequency: DigestFrequency | str,
+) -> User:
+    """Profile and preferences. The username stays as it is, so links to the profile last."""
+    permissions.require_edit_profile(actor, user)
+    display_name = check_display_name(display_name)
+    bio = (bio or "").strip()
+    if len(bio) > MAX_BIO:
+        raise ValidationFailed("bio", f"Keep it under {MAX_BIO:,} characters.")
+    if not is_timezone(timezone):
+        raise ValidationFailed("timezone", "Choose a time zone from the list.")
+    try:
+        digest_frequency = DigestFrequency(digest_frequency)
+    except ValueError:
+        raise ValidationFailed("digest_frequency", "Choose off, daily or weekly.") from None
+    user.display_name = display_name
+    user.bio = bio
+    user.timezone = timezone
+    user.digest_frequency = digest_frequency
+    db.session.flush()
+    return user
+
+
+def set_role(actor: User | None, user: User, role: Role | str) -> User:
+    if actor is not None:
+        permissions.require_manage_users(actor)
+    user.role = check_role(role)
+    db.session.flush()
+    return user
+
+
+def ban_user(
+    actor: User | None, user: User, until: datetime | None = None, now: datetime | None = None
+) -> User:
+    """Ban until ``until`` (for good when None); the account's sessions end at once."""
+    if actor is not None:
+        permissions.require_manage_users(actor)
+    if until is not None and until <= (now or utc_now()):
+        raise ValidationFailed("until", "The end of a ban must be in the future.")
+    user.status = UserStatus.BANNED
+    user.banned_until = until
+    user.session_version += 1
+    db.session.flush()
+    return user
+
+
+def unban_user(actor: User | None, user: User) -> User:
+    if actor is not None:
+        permissions.require_manage_users(actor)
+    user.status = UserStatus.ACTIVE
+    user.banned_until = None
+    db.session.flush()
+    return user
