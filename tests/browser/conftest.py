@@ -14,15 +14,19 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask import Flask
 from werkzeug.serving import make_server
 
 from forum import create_app
+from forum.extensions import db
 
 HERE = Path(__file__).resolve().parent
 
@@ -121,35 +125,46 @@ def _empty_mailbox(smtp_server):
 @dataclass
 class LiveServer:
     url: str
-    app: object
+    app: Flask
+
+
+@contextmanager
+def serve(make_app: Callable[[str], Flask]) -> Iterator[LiveServer]:
+    """Serve ``make_app(url)`` over real HTTP on a free loopback port, in a daemon thread."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    served = make_app(url)
+    server = make_server("127.0.0.1", port, served, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name=f"live-{port}", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(url=url, app=served)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+        with served.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
 def live_server(app, smtp_server):
     """The app served over real HTTP on loopback, with the session app's database."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    live_app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "browser-test-secret",
-            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-            "MAIL_URL": smtp_server.url,
-            "BASE_URL": url,
-            "PASSWORD_HASH_METHOD": app.config["PASSWORD_HASH_METHOD"],
-        }
-    )
-    server = make_server("127.0.0.1", port, live_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    yield LiveServer(url=url, app=live_app)
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
-    with live_app.app_context():
-        from forum.extensions import db
 
-        db.engine.dispose()
+    def make_app(url: str) -> Flask:
+        return create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "browser-test-secret",
+                "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                "MAIL_URL": smtp_server.url,
+                "BASE_URL": url,
+                "PASSWORD_HASH_METHOD": app.config["PASSWORD_HASH_METHOD"],
+            }
+        )
+
+    with serve(make_app) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
