@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -109,8 +110,18 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
-def password_matches(user: User, password: str) -> bool:
+def password_matches(user: User | None, password: str) -> bool:
+    if user is None:
+        # Hash anyway, so an unknown address takes as long to refuse as a wrong password and
+        # the response time does not tell who has an account.
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+        return False
     return bool(password) and check_password_hash(user.password_hash, password)
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash("no account has this password", method=method)
 
 
 def unique_username(display_name: str) -> str:
@@ -182,7 +193,7 @@ def _new_user(
 def authenticate(email: str, password: str, now: datetime | None = None) -> User:
     """The account for this email and password, if it may sign in now."""
     user = find_user_by_email(email or "")
-    if user is None or not password_matches(user, password):
+    if not password_matches(user, password):
         raise ValidationFailed(
             "password", "That email address and password do not match an account."
         )
