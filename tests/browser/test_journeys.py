@@ -32,6 +32,7 @@ def log_in(page: Page, email: str, password: str = PASSWORD) -> None:
 def post_item(page: Page, role_name: str, text: str):
     """The list item holding the post (an <article> named "Comment by …"/"Reply by …")."""
     article = page.get_by_role("article", name=role_name).filter(has_text=text)
+    # The items of its ancestors hold it too and come first in document order.
     return page.locator("li.thread-item").filter(has=article).last
 
 
@@ -60,6 +61,7 @@ def test_register_verify_and_discuss_in_threads(new_context, app, live_server, s
     page.get_by_label("Display name").fill("Nina New")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("status")).to_contain_text("Welcome, Nina New")
 
     message = smtp_server.wait_for("nina@example.org")
     page.goto(link_in(message, live_server.url, "/auth/verify/"))
@@ -79,16 +81,19 @@ def test_register_verify_and_discuss_in_threads(new_context, app, live_server, s
     comment.get_by_role("link", name="Reply to Nina New").click()
     page.get_by_label("Your reply").fill("To whom, though?")
     page.get_by_role("button", name="Post reply").click()
+    expect(article_of(page, "Reply by Nina New", "To whom, though?")).to_be_visible()
 
     first_reply = article_of(page, "Reply by Nina New", "To whom, though?")
     first_reply.get_by_role("link", name="Reply to Nina New").click()
     page.get_by_label("Your reply").fill("To Pyongyang, mostly.")
     page.get_by_role("button", name="Post reply").click()
+    expect(article_of(page, "Reply by Nina New", "To Pyongyang, mostly.")).to_be_visible()
 
     first_reply = article_of(page, "Reply by Nina New", "To whom, though?")
     first_reply.get_by_role("link", name="Edit this post").click()
     page.get_by_label("Your post").fill("To whom, though? Seoul, or Washington?")
     page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("status")).to_contain_text("Your changes are saved.")
 
     page.goto(f"/articles/{slug}")
     comment_item = post_item(page, "Comment by Nina New", "China is sending a message.")
@@ -162,6 +167,7 @@ def test_inline_reply_and_voting_without_leaving_the_page(page, app, live_server
         slug = article.slug
 
     log_in(page, "rita@example.org")
+    expect(page.get_by_role("status")).to_contain_text("logged in as Rita Reader")
     page.goto(f"/articles/{slug}")
     # A full page load would wipe this; a script-driven change leaves it.
     page.evaluate("window.stillTheSamePage = true")
