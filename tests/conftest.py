@@ -6,15 +6,17 @@ each session gets its own SQLite file.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import socket
 from contextlib import contextmanager
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import event
 
-from forum.extensions import db, limiter, mail
+from forum.extensions import db, limiter
 from tests import factories
 
 IN_CI = os.environ.get("CI") == "true"
@@ -83,7 +85,7 @@ def _empty_tables(app) -> None:
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(table.delete())
         limiter.reset()
-        mail.outbox = []
+        app.extensions["mailman"].outbox = []
 
 
 @pytest.fixture(autouse=True)
@@ -101,16 +103,30 @@ def _no_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
+class RequestIsolatingClient(FlaskClient):
+    """Each request runs in its own app context, as on a real server.
+
+    The test holds an app context open for its database work; a request made inside it would
+    share its ``g`` (the signed-in user, the CSRF token) and its database session. Running
+    the request in an empty ``contextvars.Context`` makes Flask push a fresh one.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = RequestIsolatingClient
     return app.test_client()
 
 
 @pytest.fixture
 def outbox(app):
     """The emails sent during the test, as flask-mailman messages."""
-    mail.outbox = []
-    return mail.outbox
+    state = app.extensions["mailman"]
+    state.outbox = []
+    return state.outbox
 
 
 # Personas -------------------------------------------------------------------------------

@@ -91,6 +91,9 @@ def _http_error(error: HTTPException):
     # defaults are not, so they give way to ours.
     default = type(error).description
     message = error.description if error.description != default else None
+    limit = getattr(error, "limit", None)
+    if limit is not None and not limit.error_message:
+        message = None  # Flask-Limiter's default is the limit itself ("10 per 1 minute")
     response = render_error(error.code, message)
     if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
         return response[0], 405, {"Allow": ", ".join(error.valid_methods)}
