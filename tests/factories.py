@@ -62,13 +62,10 @@ def public_discussion(article):
 def make_post(discussion, author: User, body: str = "A thoughtful comment.", parent=None, **values):
     """A published post written straight to the table (the services are tested on their own)."""
     from forum.core.text import render_markdown
-    from forum.discussions.models import PATH_WIDTH, Post
+    from forum.discussions.models import Post
 
     post = Post(
         discussion_id=discussion.id,
-        parent_id=parent.id if parent else None,
-        root_id=(parent.root_id or parent.id) if parent else None,
-        depth=parent.depth + 1 if parent else 0,
         author_id=author.id,
         body_md=body,
         body_html=render_markdown(body),
@@ -76,7 +73,7 @@ def make_post(discussion, author: User, body: str = "A thoughtful comment.", par
     )
     db.session.add(post)
     db.session.flush()
-    post.path = (parent.path if parent else "") + f"{post.id:0{PATH_WIDTH}d}/"
+    post.place_under(parent)
     if parent:
         parent.reply_count += 1
     discussion.post_count += 1

@@ -30,6 +30,7 @@ from forum.accounts.forms import (
 )
 from forum.accounts.models import User
 from forum.core.errors import ValidationFailed
+from forum.core.forms import show_refusal
 from forum.core.mail import send_email
 from forum.core.pagination import page_number
 from forum.core.urls import safe_next
@@ -47,13 +48,6 @@ def _rate_limited():
         error_message="There have been too many attempts from your connection. "
         "Please wait a minute and try again.",
     )
-
-
-def _refuse(form, error: ValidationFailed) -> None:
-    """Show a service's refusal beside its field (or above the form); nothing is kept."""
-    db.session.rollback()
-    field = getattr(form, error.field, None) if error.field else None
-    (field.errors if field is not None else form.form_errors).append(error.message)
 
 
 def _form_status(form) -> int:
@@ -113,7 +107,7 @@ def register():
                 form.email.data, form.display_name.data, form.password.data
             )
         except ValidationFailed as error:
-            _refuse(form, error)
+            show_refusal(form, error)
         else:
             db.session.commit()
             login_user(user)
@@ -136,7 +130,7 @@ def login():
         try:
             user = services.authenticate(form.email.data, form.password.data)
         except ValidationFailed as error:
-            _refuse(form, error)
+            show_refusal(form, error)
         else:
             db.session.commit()
             login_user(user, remember=form.remember.data)
@@ -224,7 +218,7 @@ def reset_password(token: str):
         try:
             services.reset_password(token, form.password.data)
         except ValidationFailed as error:
-            _refuse(form, error)
+            show_refusal(form, error)
         else:
             db.session.commit()
             logout_user()
@@ -261,7 +255,7 @@ def _settings_page(user: User, endpoint_args: dict):
                 digest_frequency=form.digest_frequency.data,
             )
         except ValidationFailed as error:
-            _refuse(form, error)
+            show_refusal(form, error)
         else:
             db.session.commit()
             flash("The settings are saved.", "success")
@@ -294,7 +288,7 @@ def change_password():
         try:
             services.change_password(user, user, form.current_password.data, form.new_password.data)
         except ValidationFailed as error:
-            _refuse(form, error)
+            show_refusal(form, error)
         else:
             db.session.commit()
             # The old session version is gone with the old password; this browser carries on
@@ -320,7 +314,7 @@ def change_email():
                 user, user, form.new_email.data, form.current_password.data
             )
         except ValidationFailed as error:
-            _refuse(form, error)
+            show_refusal(form, error)
         else:
             new_email = services.normalise_email(form.new_email.data)
             flash(

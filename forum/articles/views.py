@@ -12,6 +12,7 @@ from forum.articles.models import Article
 from forum.articles.textformat import figures_to_lines, readings_to_lines
 from forum.core.db import utc_now
 from forum.core.errors import ValidationFailed
+from forum.core.forms import show_refusal
 from forum.core.pagination import page_number
 from forum.discussions.queries import get_public_discussion, thread_page
 from forum.extensions import db
@@ -70,8 +71,7 @@ def _save(form: ArticleForm, article: Article | None):
         try:
             article = services.save_article(current_user, article, _input(form))
         except ValidationFailed as error:
-            db.session.rollback()
-            getattr(form, error.field, form.title).errors.append(error.message)
+            show_refusal(form, error)
         else:
             db.session.commit()
             flash("The article is saved.", "success")

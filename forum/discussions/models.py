@@ -96,6 +96,14 @@ class Post(CreatedMixin, db.Model):
     def is_deleted(self) -> bool:
         return self.state is PostState.DELETED
 
+    def place_under(self, parent: Post | None) -> None:
+        """Hang this post under ``parent`` (None: at the top level). Needs the post's id, so it
+        runs after the first flush."""
+        self.parent_id = parent.id if parent else None
+        self.root_id = (parent.root_id or parent.id) if parent else None
+        self.depth = parent.depth + 1 if parent else 0
+        self.path = (parent.path if parent else "") + f"{self.id:0{PATH_WIDTH}d}/"
+
     def ancestor_ids(self) -> list[int]:
         """Ids from the top-level post down to the parent, read from the path."""
         return [int(part) for part in self.path.split("/") if part][:-1]

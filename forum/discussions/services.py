@@ -14,7 +14,6 @@ from forum.core.errors import ValidationFailed
 from forum.core.text import render_markdown
 from forum.discussions import permissions
 from forum.discussions.models import (
-    PATH_WIDTH,
     Discussion,
     Follow,
     Post,
@@ -106,9 +105,6 @@ def post_reply(
 
     post = Post(
         discussion_id=discussion.id,
-        parent_id=parent.id if parent else None,
-        root_id=(parent.root_id or parent.id) if parent else None,
-        depth=parent.depth + 1 if parent else 0,
         author_id=actor.id,
         body_md=body,
         body_html=render_markdown(body),
@@ -117,7 +113,7 @@ def post_reply(
     )
     db.session.add(post)
     db.session.flush()
-    post.path = (parent.path if parent else "") + f"{post.id:0{PATH_WIDTH}d}/"
+    post.place_under(parent)
     # Counters move in SQL so two replies at once both count.
     if parent is not None:
         parent.reply_count = Post.reply_count + 1

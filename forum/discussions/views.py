@@ -6,6 +6,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_login import current_user, login_required
 
 from forum.core.errors import ValidationFailed
+from forum.core.forms import show_refusal
 from forum.discussions import permissions, queries, services
 from forum.discussions.forms import CommentForm, EditPostForm, ReplyForm
 from forum.discussions.models import Discussion, Post
@@ -60,8 +61,7 @@ def _publish(form, discussion: Discussion, parent: Post | None, template: str):
             flash(duplicate.message, "info")
             return redirect(_post_url(duplicate.post))
         except ValidationFailed as error:
-            db.session.rollback()
-            form.body.errors.append(error.message)
+            show_refusal(form, error)
         else:
             db.session.commit()
             flash("Your post is published.", "success")
@@ -81,6 +81,8 @@ def create_post(discussion_id: int):
 @login_required
 def reply_to_post(post_id: int):
     parent = queries.get_post_for(current_user, post_id)
+    if request.method == "GET":
+        permissions.require_reply(current_user, parent.discussion)
     return _publish(ReplyForm(), parent.discussion, parent, "discussions/compose.html")
 
 
@@ -93,8 +95,7 @@ def edit_post(post_id: int):
         try:
             services.edit_post(current_user, post, form.body.data)
         except ValidationFailed as error:
-            db.session.rollback()
-            form.body.errors.append(error.message)
+            show_refusal(form, error)
         else:
             db.session.commit()
             flash("Your changes are saved.", "success")
