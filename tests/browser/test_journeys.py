@@ -29,6 +29,11 @@ def log_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.get_by_role("button", name="Log in").click()
 
 
+def expect_status(page: Page, text: str) -> None:
+    """A status message (a flash, a notice) saying ``text`` is shown."""
+    expect(page.get_by_role("status").filter(has_text=text)).to_be_visible()
+
+
 def post_item(page: Page, role_name: str, text: str):
     """The list item holding the post (an <article> named "Comment by …"/"Reply by …")."""
     article = page.get_by_role("article", name=role_name).filter(has_text=text)
@@ -61,17 +66,19 @@ def test_register_verify_and_discuss_in_threads(new_context, app, live_server, s
     page.get_by_label("Display name").fill("Nina New")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("status")).to_contain_text("Welcome, Nina New")
+    expect_status(page, "Welcome, Nina New")
+    expect_status(page, "confirm your email")
 
     message = smtp_server.wait_for("nina@example.org")
     page.goto(link_in(message, live_server.url, "/auth/verify/"))
-    expect(page.get_by_role("status")).to_contain_text("nina@example.org is confirmed")
+    expect_status(page, "nina@example.org is confirmed")
+    expect(page.get_by_role("status").filter(has_text="confirm your email")).to_have_count(0)
 
     # Registering logged her in; she logs out and back in, as on another day.
     page.get_by_role("button", name="Log out").click()
-    expect(page.get_by_role("status")).to_contain_text("logged out")
+    expect_status(page, "logged out")
     log_in(page, "nina@example.org")
-    expect(page.get_by_role("status")).to_contain_text("logged in as Nina New")
+    expect_status(page, "logged in as Nina New")
     page.goto(f"/articles/{slug}")
     page.get_by_label("Your comment").fill("China is sending a message.")
     page.get_by_role("button", name="Post comment").click()
@@ -93,7 +100,7 @@ def test_register_verify_and_discuss_in_threads(new_context, app, live_server, s
     first_reply.get_by_role("link", name="Edit this post").click()
     page.get_by_label("Your post").fill("To whom, though? Seoul, or Washington?")
     page.get_by_role("button", name="Save changes").click()
-    expect(page.get_by_role("status")).to_contain_text("Your changes are saved.")
+    expect_status(page, "Your changes are saved.")
 
     page.goto(f"/articles/{slug}")
     comment_item = post_item(page, "Comment by Nina New", "China is sending a message.")
@@ -167,7 +174,7 @@ def test_inline_reply_and_voting_without_leaving_the_page(page, app, live_server
         slug = article.slug
 
     log_in(page, "rita@example.org")
-    expect(page.get_by_role("status")).to_contain_text("logged in as Rita Reader")
+    expect_status(page, "logged in as Rita Reader")
     page.goto(f"/articles/{slug}")
     # A full page load would wipe this; a script-driven change leaves it.
     page.evaluate("window.stillTheSamePage = true")
