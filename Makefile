@@ -5,12 +5,14 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: help install run demo test lint format clean
+.PHONY: help install run demo test check lint format clean
 
 help:
 	@echo "make run     install into $(VENV), load the demo, serve on http://$(HOST):$(PORT)"
 	@echo "make test    install, lint, then the test suite (again on PostgreSQL when"
 	@echo "             FORUM_TEST_POSTGRES_URL is set)"
+	@echo "make check   the quality gates: every page of the demo through the HTML checker,"
+	@echo "             axe-core in Chromium, header and cookie checks, and bandit"
 	@echo "make demo    create or upgrade the database and load the demo"
 	@echo "make lint    ruff check and ruff format --check"
 	@echo "make format  reformat and fix what ruff can"
@@ -42,6 +44,16 @@ test: install lint
 		echo "== the suite again on PostgreSQL =="; \
 		FORUM_TEST_DATABASE_URL="$$FORUM_TEST_POSTGRES_URL" $(BIN)/pytest -m "not browser"; \
 	fi
+
+# The gates (tests/gates, also part of `make test`): they need Chromium, Java and the npm
+# checkers in node_modules (axe-core, vnu-jar), installed from package-lock.json.
+check: install node_modules/.installed
+	$(BIN)/pytest -m gates
+
+node_modules/.installed: package.json package-lock.json
+	@echo "Installing the checkers (axe-core, the Nu HTML Checker) into node_modules..."
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
 
 lint: install
 	$(BIN)/ruff check .

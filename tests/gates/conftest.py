@@ -1,0 +1,277 @@
+"""The gates: the demo on a live server, crawled once per person, and the real checkers.
+
+The crawl (``crawl``) is session-scoped: it visits every page each persona can reach, and
+every checker (the Nu HTML Checker, axe-core, the header checks) reads the same responses.
+The gates use their own SQLite database with the demo loaded, so the rest of the suite's
+empty-tables-after-each-test rule does not touch them.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from flask import Flask, template_rendered
+from jinja2 import ChainableUndefined
+from sqlalchemy import inspect, text
+
+from forum import create_app
+from forum.accounts import services as accounts
+from forum.accounts.models import Role
+from forum.demo import services as demo
+from forum.extensions import db
+from tests.browser.conftest import Mailbox, free_port, serve
+from tests.conftest import require_service
+from tests.gates.crawler import Client, Crawl, Visit
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+NODE_MODULES = ROOT / "node_modules"
+AXE = NODE_MODULES / "axe-core" / "axe.min.js"
+VNU = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
+SETUP_HINT = "run `npm ci` at the repository root (see `make check`)"
+
+# Accounts the demo does not have: a reader outside the group, a person who has not
+# confirmed their address, and one whose emailed links (tokens) the crawl follows.
+OUTSIDER = ("outsider@example.org", "Oona Outsider", True)
+UNVERIFIED = ("unverified@example.org", "Uma Unverified", False)
+TOKEN_OWNER = ("tokens@example.org", "Theo Tokens", False)
+PASSWORD = "gates-password-123"
+DEMO_PASSWORDS = {account.key: (account.email, account.password) for account in demo.ACCOUNTS}
+
+# Who visits the site, and with which account (None: not logged in).
+PERSONAS: dict[str, tuple[str, str] | None] = {
+    "anonymous": None,
+    "unverified": (UNVERIFIED[0], PASSWORD),
+    "reader": (OUTSIDER[0], PASSWORD),
+    "member": DEMO_PASSWORDS["reader"],
+    "organiser": DEMO_PASSWORDS["organiser"],
+    "moderator": DEMO_PASSWORDS["moderator"],
+    "admin": DEMO_PASSWORDS["admin"],
+}
+# The error pages are one template; two people (with and without an account) see them.
+ERROR_PAGE_PERSONAS = ("anonymous", "member")
+BOOM = "/_gates/unexpected-error"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests here are gates; they need a browser and a live server like the journeys do."""
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.gates)
+            item.add_marker(pytest.mark.browser)
+
+
+def java_available() -> bool:
+    if shutil.which("java") is None:
+        return False
+    result = subprocess.run(["java", "-version"], capture_output=True, text=True)
+    return result.returncode == 0
+
+
+@pytest.fixture(scope="session")
+def vnu_jar() -> Path:
+    require_service(java_available(), "Java is not installed (the Nu HTML Checker needs it)")
+    require_service(VNU.exists(), f"{VNU.relative_to(ROOT)} is missing: {SETUP_HINT}")
+    return VNU
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> Path:
+    require_service(AXE.exists(), f"{AXE.relative_to(ROOT)} is missing: {SETUP_HINT}")
+    return AXE
+
+
+@dataclass
+class GatesSite:
+    url: str
+    app: Flask
+    mailbox: Mailbox
+    rendered_templates: set[str]
+    tokens: dict[str, dict[str, str]]
+
+
+def _make_people() -> dict[str, dict[str, str]]:
+    """The extra accounts, and the links the app would email (by endpoint and variables)."""
+    for email, name, verified in (OUTSIDER, UNVERIFIED, TOKEN_OWNER):
+        accounts.create_user(None, email, name, PASSWORD, role=Role.READER, verified=verified)
+    db.session.flush()
+    from forum.accounts.queries import find_user_by_email
+
+    owner = find_user_by_email(TOKEN_OWNER[0])
+    return {
+        "accounts.verify_email": {"token": accounts.verification_token(owner)},
+        "accounts.reset_password": {"token": accounts.reset_token(owner)},
+        "accounts.confirm_email_change": {
+            "token": accounts.request_email_change(owner, owner, "tokens-new@example.org", PASSWORD)
+        },
+    }
+
+
+@pytest.fixture(scope="session")
+def gates_site(tmp_path_factory) -> GatesSite:
+    """The demo, served over real HTTP on loopback, with a real SMTP server for its mail."""
+    folder = tmp_path_factory.mktemp("gates")
+    mailbox = Mailbox("127.0.0.1", free_port())
+    controller = Controller(mailbox, hostname=mailbox.host, port=mailbox.port)
+    controller.start()
+    rendered: set[str] = set()
+    tokens: dict[str, dict[str, str]] = {}
+
+    def make_app(url: str) -> Flask:
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "gates-secret",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'gates.db'}",
+                "MAIL_URL": mailbox.url,
+                "BASE_URL": url,
+                "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
+                # The crawl logs in as each persona and sends every sign-in form once.
+                "RATELIMIT_AUTH": "1000 per minute",
+            }
+        )
+
+        # The 500 page is shown only when something breaks; this route breaks on purpose.
+        def unexpected_error():
+            raise RuntimeError("the gates' deliberate error")
+
+        app.add_url_rule(BOOM, "gates_unexpected_error", unexpected_error)
+        template_rendered.connect(
+            lambda sender, template, context, **extra: rendered.add(template.name), app, False
+        )
+        with app.app_context():
+            db.create_all()
+            demo.load_demo(progress=lambda message: None)
+            tokens.update(_make_people())
+            db.session.commit()
+        return app
+
+    with serve(make_app) as server:
+        yield GatesSite(server.url, server.app, mailbox, rendered, tokens)
+    controller.stop()
+
+
+def _log_in(crawl: Crawl, client: Client, persona: str) -> None:
+    account = PERSONAS[persona]
+    if account is None:
+        return
+    # One person asks to be remembered, so the remember-me cookie is checked too.
+    visit = client.log_in(*account, remember=persona == "member")
+    crawl.record(visit, "log in")
+
+
+def _error_pages(crawl: Crawl, client: Client) -> None:
+    post_only = next(
+        rule.rule
+        for rule in crawl.app.url_map.iter_rules()
+        if "GET" not in rule.methods and not rule.arguments
+    )
+    crawl.record(client.request("GET", "/gates/no-such-page"), "error page")
+    crawl.record(client.request("GET", post_only), "error page")
+    crawl.record(client.request("GET", BOOM), "error page")
+    # A form sent without its CSRF token (an expired page, or another site's form).
+    visit = client.request("POST", "/auth/reset", {"email": "someone@example.org"})
+    crawl.record(visit, "error page")
+
+
+@pytest.fixture(scope="session")
+def crawl(gates_site) -> Crawl:
+    """Every page of the demo as each persona sees it, plus error pages and forms with errors."""
+    found = Crawl(gates_site.app)
+    clients = {}
+    for persona in PERSONAS:
+        client = clients[persona] = Client(gates_site.url, persona)
+        _log_in(found, client, persona)
+        found.crawl_links(client)
+    # Routes no link led to, filled with values the links showed (ids, slugs) or, for the
+    # links that only emails carry, with tokens made for the purpose.
+    for client in clients.values():
+        found.visit_routes(client, gates_site.tokens)
+    for persona in ERROR_PAGE_PERSONAS:
+        _error_pages(found, clients[persona])
+    # Last, since a form that accepts empty text changes what later pages would show.
+    for client in clients.values():
+        found.submit_forms_empty(client)
+    return found
+
+
+@pytest.fixture(scope="session")
+def html_pages(crawl) -> list[Visit]:
+    return crawl.html_pages()
+
+
+@dataclass
+class Email:
+    name: str  # how a failure names it
+    html: str
+
+
+def _outbox_html(app: Flask) -> list[Email]:
+    """The HTML of the emails the app queued, when it keeps an outbox table."""
+    with app.app_context():
+        if not inspect(db.engine).has_table("outbox_messages"):
+            return []
+        rows = db.session.execute(
+            text("SELECT template, to_address, html_body FROM outbox_messages")
+        )
+        return [Email(f"email {template} to {to} (outbox)", html) for template, to, html in rows]
+
+
+def _email_templates(app: Flask) -> list[Email]:
+    """Every HTML email template rendered with whatever the crawl did not provide left empty,
+    so a template no crawl step sends is still checked for its markup."""
+    environment = app.jinja_env.overlay(undefined=ChainableUndefined)
+    found = []
+    with app.test_request_context():
+        for name in sorted(environment.list_templates(filter_func=_is_email_html)):
+            context = {"base_url": app.config["BASE_URL"], "site_name": app.config["SITE_NAME"]}
+            try:
+                html = environment.get_template(name).render(context)
+            except Exception as error:  # noqa: BLE001 - the message says which template
+                html = f"<!-- could not render without its context: {error!r} -->"
+                name = f"{name} (needs a real email from the crawl)"
+            found.append(Email(f"template {name}", html))
+    return found
+
+
+def _is_email_html(name: str) -> bool:
+    return name.startswith("emails/") and name.endswith(".html")
+
+
+@pytest.fixture(scope="session")
+def emails(gates_site, crawl) -> list[Email]:
+    """The HTML part of every email: the ones sent while someone registers and asks for a
+    password reset, the ones the crawl caused, and each template on its own."""
+    client = Client(gates_site.url, "anonymous")
+    token = client.csrf_token("/auth/register")
+    client.follow(
+        "POST",
+        "/auth/register",
+        {
+            "csrf_token": token,
+            "email": "newcomer@example.org",
+            "display_name": "Nell Newcomer",
+            "password": PASSWORD,
+        },
+    )
+    client = Client(gates_site.url, "anonymous")
+    token = client.csrf_token("/auth/reset")
+    client.follow(
+        "POST", "/auth/reset", {"csrf_token": token, "email": DEMO_PASSWORDS["reader"][0]}
+    )
+
+    found = []
+    for message in list(gates_site.mailbox.messages):
+        part = message.get_body(preferencelist=("html",))
+        if part is not None:
+            found.append(
+                Email(f"email {message['Subject']!r} to {message['To']}", part.get_content())
+            )
+    found.extend(_outbox_html(gates_site.app))
+    found.extend(_email_templates(gates_site.app))
+    return found
