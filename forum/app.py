@@ -51,8 +51,9 @@ def _register_blueprints(app: Flask) -> None:
     from forum.core.health import bp as health
     from forum.discussions.views import bp as discussions
     from forum.groups.views import bp as groups
+    from forum.moderation.views import bp as moderation
 
-    for blueprint in (health, accounts, articles, discussions, groups):
+    for blueprint in (health, accounts, articles, discussions, groups, moderation):
         app.register_blueprint(blueprint)
 
 
@@ -63,12 +64,14 @@ def _register_templates(app: Flask) -> None:
     from forum.core.timefmt import time_tag
     from forum.discussions import permissions as discussion_permissions
     from forum.groups import permissions as group_permissions
+    from forum.moderation import permissions as moderation_permissions
 
     for module in (
         account_permissions,
         article_permissions,
         discussion_permissions,
         group_permissions,
+        moderation_permissions,
     ):
         for name in dir(module):
             if name.startswith("can_"):

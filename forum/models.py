@@ -4,14 +4,19 @@ from forum.accounts.models import User
 from forum.articles.models import Article, Figure, Reading
 from forum.discussions.models import Discussion, Follow, Post, PostRevision, Vote
 from forum.groups.models import Group, Membership
+from forum.moderation.models import AuditEntry, Flag, Penalty, Policy
 
 __all__ = [
     "Article",
+    "AuditEntry",
     "Discussion",
     "Figure",
+    "Flag",
     "Follow",
     "Group",
     "Membership",
+    "Penalty",
+    "Policy",
     "Post",
     "PostRevision",
     "Reading",

@@ -84,6 +84,12 @@ class Post(CreatedMixin, db.Model):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     score: Mapped[int] = mapped_column(default=0)
     reply_count: Mapped[int] = mapped_column(default=0)
+    # Why the post waits for review, one label a line ("new user", 'suspect word "x"').
+    hold_reasons: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The moderator's reason, shown to the author when a post is rejected.
+    rejection_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # When a moderator last approved or rejected it (the queue's Approved and Rejected tabs).
+    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
     discussion: Mapped[Discussion] = relationship()
     author: Mapped[User] = relationship()
@@ -95,6 +101,14 @@ class Post(CreatedMixin, db.Model):
     @property
     def is_deleted(self) -> bool:
         return self.state is PostState.DELETED
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state is PostState.PENDING
+
+    @property
+    def hold_labels(self) -> list[str]:
+        return [label for label in self.hold_reasons.split("\n") if label]
 
     def place_under(self, parent: Post | None) -> None:
         """Hang this post under ``parent`` (None: at the top level). Needs the post's id, so it

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from forum.accounts.permissions import is_active_member, is_admin, is_moderator, is_signed_in
+from forum.accounts.permissions import is_active_member, is_admin, is_signed_in
 from forum.core.errors import PermissionDenied
 from forum.discussions.models import Discussion, Post, PostState
+from forum.moderation.permissions import (
+    can_moderate_discussion,
+    can_moderate_post,
+    penalty_notice,
+)
 
 
 def can_view_discussion(user, discussion: Discussion) -> bool:
@@ -17,7 +22,7 @@ def can_view_discussion(user, discussion: Discussion) -> bool:
 def can_view_post(user, post: Post) -> bool:
     if post.state in (PostState.PUBLISHED, PostState.DELETED):
         return True
-    return is_moderator(user) or (is_signed_in(user) and user.id == post.author_id)
+    return (is_signed_in(user) and user.id == post.author_id) or can_moderate_post(user, post)
 
 
 def _reply_refusal(user, discussion: Discussion) -> str | None:
@@ -27,8 +32,8 @@ def _reply_refusal(user, discussion: Discussion) -> str | None:
     if not user.is_verified:
         return "Verify your email address before posting: follow the link we emailed you."
     if user.is_banned():
-        return "Your account is banned, so you cannot post."
-    if discussion.is_locked and not is_moderator(user):
+        return penalty_notice(user)
+    if discussion.is_locked and not can_moderate_discussion(user, discussion):
         return "This discussion is closed to new posts."
     return None
 
@@ -50,7 +55,7 @@ def is_author(user, post: Post) -> bool:
 def can_edit_post(user, post: Post) -> bool:
     if post.is_deleted or not is_active_member(user):
         return False
-    if is_moderator(user):
+    if can_moderate_post(user, post):
         return True
     return is_author(user, post) and not post.discussion.is_locked
 
@@ -63,7 +68,7 @@ def require_edit_post(user, post: Post) -> None:
 def can_delete_post(user, post: Post) -> bool:
     if post.is_deleted or not is_signed_in(user) or user.is_banned():
         return False
-    return is_author(user, post) or is_moderator(user)
+    return is_author(user, post) or can_moderate_post(user, post)
 
 
 def require_delete_post(user, post: Post) -> None:
@@ -77,7 +82,7 @@ def can_vote(user, post: Post) -> bool:
 
 def require_vote(user, post: Post) -> None:
     if not is_active_member(user):
-        raise PermissionDenied("Verify your email address before voting.")
+        raise PermissionDenied(penalty_notice(user) or "Verify your email address before voting.")
     if is_author(user, post):
         raise PermissionDenied("You cannot vote for your own post.")
     if not post.is_published:
@@ -94,7 +99,7 @@ def require_follow(user, discussion: Discussion) -> None:
 
 
 def can_lock_discussion(user, discussion: Discussion) -> bool:
-    return is_moderator(user)
+    return can_moderate_discussion(user, discussion)
 
 
 def require_lock_discussion(user, discussion: Discussion) -> None:

@@ -21,6 +21,8 @@ from forum.core.pagination import Page, paginate
 from forum.discussions.models import Discussion, Follow, Post, PostRevision, PostState, Vote
 from forum.discussions.permissions import can_view_discussion, can_view_post
 from forum.extensions import db
+from forum.moderation.models import Flag
+from forum.moderation.permissions import can_moderate_discussion
 
 SORTS = ("oldest", "newest", "top")
 
@@ -33,6 +35,8 @@ class ThreadPage:
     sort: str
     roots: list[Post] = field(default_factory=list)
     voted: set[int] = field(default_factory=set)
+    # Posts the viewer has flagged: they see that they did.
+    flagged: set[int] = field(default_factory=set)
     is_following: bool = False
     max_depth: int = 6
 
@@ -41,14 +45,16 @@ def max_depth() -> int:
     return current_app.config["MAX_THREAD_DEPTH"]
 
 
-def _shown_to(viewer) -> object:
+def _shown_to(viewer, discussion: Discussion | None = None) -> object:
     """Posts in a thread: published ones, deleted ones that still hold replies (as
-    placeholders), and the viewer's own posts awaiting review."""
+    placeholders), and posts awaiting review to their authors and the discussion's moderators."""
     shown = or_(
         Post.state == PostState.PUBLISHED,
         and_(Post.state == PostState.DELETED, Post.reply_count > 0),
     )
-    if is_signed_in(viewer):
+    if discussion is not None and can_moderate_discussion(viewer, discussion):
+        shown = or_(shown, Post.state == PostState.PENDING)
+    elif is_signed_in(viewer):
         shown = or_(shown, and_(Post.state == PostState.PENDING, Post.author_id == viewer.id))
     return shown
 
@@ -101,8 +107,11 @@ def get_post_for(viewer, post_id: int) -> Post:
     return post
 
 
-def _build_tree(viewer, parents: list[Post], descendants: list[Post], sort: str) -> set[int]:
-    """Attach each post's visible replies as ``post.children``; return the viewer's votes."""
+def _build_tree(
+    viewer, parents: list[Post], descendants: list[Post], sort: str
+) -> tuple[set[int], set[int]]:
+    """Attach each post's visible replies as ``post.children``; return the viewer's votes and
+    flags among them."""
     children: dict[int, list[Post]] = defaultdict(list)
     for post in descendants:
         children[post.parent_id].append(post)
@@ -111,9 +120,10 @@ def _build_tree(viewer, parents: list[Post], descendants: list[Post], sort: str)
         post.children = sorted(children.get(post.id, []), key=key)
     ids = [post.id for post in [*parents, *descendants]]
     if not is_signed_in(viewer) or not ids:
-        return set()
+        return set(), set()
     votes = select(Vote.post_id).where(Vote.user_id == viewer.id, Vote.post_id.in_(ids))
-    return set(db.session.scalars(votes))
+    flags = select(Flag.post_id).where(Flag.user_id == viewer.id, Flag.post_id.in_(ids))
+    return set(db.session.scalars(votes)), set(db.session.scalars(flags))
 
 
 def _is_following(viewer, discussion: Discussion) -> bool:
@@ -134,7 +144,11 @@ def thread_page(viewer, discussion: Discussion, page: int, sort: str) -> ThreadP
     depth = max_depth()
     roots_query = _with_authors(
         select(Post)
-        .where(Post.discussion_id == discussion.id, Post.parent_id.is_(None), _shown_to(viewer))
+        .where(
+            Post.discussion_id == discussion.id,
+            Post.parent_id.is_(None),
+            _shown_to(viewer, discussion),
+        )
         .order_by(*_order(sort))
     )
     roots = paginate(roots_query, page, current_app.config["POSTS_PER_PAGE"])
@@ -147,17 +161,18 @@ def thread_page(viewer, discussion: Discussion, page: int, sort: str) -> ThreadP
                         Post.discussion_id == discussion.id,
                         Post.root_id.in_([post.id for post in roots.items]),
                         Post.depth < depth,
-                        _shown_to(viewer),
+                        _shown_to(viewer, discussion),
                     )
                 )
             )
         )
-    voted = _build_tree(viewer, roots.items, descendants, sort)
+    voted, flagged = _build_tree(viewer, roots.items, descendants, sort)
     return ThreadPage(
         page=roots,
         sort=sort,
         roots=roots.items,
         voted=voted,
+        flagged=flagged,
         is_following=_is_following(viewer, discussion),
         max_depth=depth,
     )
@@ -174,17 +189,18 @@ def continued_thread(viewer, post: Post) -> ThreadPage:
                     Post.path.startswith(post.path),
                     Post.id != post.id,
                     Post.depth < post.depth + depth,
-                    _shown_to(viewer),
+                    _shown_to(viewer, post.discussion),
                 )
             )
         )
     )
-    voted = _build_tree(viewer, [post], descendants, "oldest")
+    voted, flagged = _build_tree(viewer, [post], descendants, "oldest")
     return ThreadPage(
         page=Page(items=[post], number=1, per_page=1, total=1),
         sort="oldest",
         roots=[post],
         voted=voted,
+        flagged=flagged,
         is_following=_is_following(viewer, post.discussion),
         max_depth=post.depth + depth,
     )
@@ -238,7 +254,8 @@ def posts_by_author(viewer, author: User, page: int) -> Page:
     """The author's posts the viewer may see, newest first, with their articles loaded."""
     shown = Post.state == PostState.PUBLISHED
     if is_signed_in(viewer) and viewer.id == author.id:
-        shown = Post.state.in_((PostState.PUBLISHED, PostState.PENDING))
+        # Authors see where each of their posts stands, with a rejection's reason.
+        shown = Post.state.in_((PostState.PUBLISHED, PostState.PENDING, PostState.REJECTED))
     statement = (
         select(Post)
         .join(Post.discussion)

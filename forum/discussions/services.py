@@ -22,6 +22,8 @@ from forum.discussions.models import (
     Vote,
 )
 from forum.extensions import db
+from forum.moderation import policy as moderation_policy
+from forum.moderation.permissions import can_moderate_post
 
 MAX_BODY_LENGTH = 20_000
 # The same text posted again in the same place this soon is a double submission.
@@ -102,27 +104,45 @@ def post_reply(
     existing = _recent_duplicate(actor, discussion, parent, body, now)
     if existing is not None:
         raise DuplicatePost(existing)
+    # The moderation policy says whether the post is published or held, and why.
+    verdict = moderation_policy.verdict_for(actor, discussion, body)
 
     post = Post(
         discussion_id=discussion.id,
         author_id=actor.id,
         body_md=body,
         body_html=render_markdown(body),
-        state=PostState.PUBLISHED,
+        state=verdict.state,
+        hold_reasons="\n".join(verdict.reasons),
         created_at=now,
     )
     db.session.add(post)
     db.session.flush()
     post.place_under(parent)
-    # Counters move in SQL so two replies at once both count.
-    if parent is not None:
-        parent.reply_count = Post.reply_count + 1
-    discussion.post_count = Discussion.post_count + 1
-    discussion.last_post_at = now
+    if post.is_published:
+        count_published(post, +1, discussion, parent, now)
     _follow(actor, discussion, now)
     db.session.flush()
     signals.post_created.send(post, actor=actor)
     return post
+
+
+def count_published(
+    post: Post,
+    step: int,
+    discussion: Discussion | None = None,
+    parent: Post | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Move the counters of published posts by ``step`` as ``post`` is published (+1) or
+    withdrawn (-1). Counters move in SQL so two replies at once both count."""
+    discussion = discussion or post.discussion
+    if post.parent_id is not None:
+        parent = parent or db.session.get(Post, post.parent_id)
+        parent.reply_count = Post.reply_count + step
+    discussion.post_count = Discussion.post_count + step
+    if step > 0 and now is not None:
+        discussion.last_post_at = now
 
 
 def edit_post(actor: User, post: Post, body: str, now: datetime | None = None) -> Post:
@@ -130,6 +150,10 @@ def edit_post(actor: User, post: Post, body: str, now: datetime | None = None) -
     now = now or utc_now()
     permissions.require_edit_post(actor, post)
     body = _checked_body(body)
+    if not can_moderate_post(actor, post):
+        policy = moderation_policy.effective_policy(post.discussion)
+        moderation_policy.check_read_only(actor, policy)
+        moderation_policy.check_banned_words(policy, body)
     if body == post.body_md:
         return post
     db.session.add(
@@ -165,6 +189,7 @@ def delete_post(actor: User, post: Post, now: datetime | None = None) -> Post:
 def toggle_vote(actor: User, post: Post, now: datetime | None = None) -> bool:
     """Upvote ``post``, or take the vote back; True when the actor's vote now stands."""
     permissions.require_vote(actor, post)
+    moderation_policy.check_read_only(actor, moderation_policy.effective_policy(post.discussion))
     existing = db.session.get(Vote, {"post_id": post.id, "user_id": actor.id})
     if existing is None:
         db.session.add(Vote(post_id=post.id, user_id=actor.id, created_at=now or utc_now()))

@@ -64,7 +64,14 @@ def _publish(form, discussion: Discussion, parent: Post | None, template: str):
             show_refusal(form, error)
         else:
             db.session.commit()
-            flash("Your post is published.", "success")
+            if post.is_pending:
+                flash(
+                    "Thank you. A moderator will review your post before others see it; "
+                    "until then only you can see it, marked “awaiting review”.",
+                    "info",
+                )
+            else:
+                flash("Your post is published.", "success")
             return redirect(_post_url(post))
     status = 422 if request.method == "POST" else 200
     return render_template(template, form=form, discussion=discussion, parent=parent), status

@@ -1,0 +1,412 @@
+"""The rules of moderation: flags, the actions of the queue, penalties and the audit log.
+
+Every action checks its permission first, checks the state it acts on in the UPDATE itself
+(so of two moderators acting at once the first wins and the second is told), and writes one
+row of the audit log. Services flush; the caller commits, then sends any email.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+
+from forum.accounts.models import User, UserStatus
+from forum.core.db import utc_now
+from forum.core.errors import PermissionDenied, ValidationFailed
+from forum.discussions import services as discussions
+from forum.discussions.models import Discussion, Post, PostState
+from forum.extensions import db
+from forum.moderation import permissions
+from forum.moderation.models import (
+    ACTION_LABELS,
+    Action,
+    AuditEntry,
+    Flag,
+    FlagReason,
+    Penalty,
+    PenaltyKind,
+    Policy,
+)
+from forum.moderation.policy import DEFAULTS, check_read_only, effective_policy, word_list
+
+MAX_REASON_LENGTH = 2000
+
+
+class AlreadyModerated(ValidationFailed):
+    """Another moderator acted on the item first."""
+
+    def __init__(self, message: str):
+        super().__init__(None, message)
+
+
+def _subject(post: Post) -> str:
+    article = post.discussion.article
+    return f"Post by {post.author.display_name}" + (f" on “{article.title}”" if article else "")
+
+
+def record(
+    actor: User | None,
+    action: Action,
+    now: datetime,
+    *,
+    post: Post | None = None,
+    discussion: Discussion | None = None,
+    target: User | None = None,
+    reason: str = "",
+    before: str | None = None,
+    after: str | None = None,
+    subject: str = "",
+) -> AuditEntry:
+    """Append one row to the moderation log."""
+    discussion = discussion or (post.discussion if post is not None else None)
+    if target is None and post is not None:
+        target = post.author
+    entry = AuditEntry(
+        created_at=now,
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        post_id=post.id if post is not None else None,
+        discussion_id=discussion.id if discussion is not None else None,
+        group_id=discussion.group_id if discussion is not None else None,
+        target_user_id=target.id if target is not None else None,
+        reason=reason,
+        before_text=before,
+        after_text=after,
+        subject=(subject or (_subject(post) if post is not None else ""))[:300],
+    )
+    db.session.add(entry)
+    return entry
+
+
+def _already_message(post: Post) -> str:
+    """What the second moderator is told: who acted first, and what they did."""
+    entry = db.session.scalar(
+        select(AuditEntry)
+        .where(AuditEntry.post_id == post.id)
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    )
+    if entry is None or entry.actor is None:
+        return "Someone else has already dealt with this post; the queue shows where it stands."
+    return (
+        f"{entry.actor.display_name} already dealt with this post "
+        f"({ACTION_LABELS[entry.action].lower()}); nothing more was done."
+    )
+
+
+def _move(post: Post, expected: PostState, new: PostState, **values) -> None:
+    """Change the post's state only if it still has the state the moderator saw."""
+    result = db.session.execute(
+        update(Post)
+        .where(Post.id == post.id, Post.state == expected)
+        .values(state=new, **values)
+        .execution_options(synchronize_session="fetch")
+    )
+    if result.rowcount == 0:
+        db.session.refresh(post)
+        raise AlreadyModerated(_already_message(post))
+
+
+def _resolve_flags(post: Post, now: datetime) -> int:
+    result = db.session.execute(
+        update(Flag)
+        .where(Flag.post_id == post.id, Flag.resolved_at.is_(None))
+        .values(resolved_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def _open_flag_count(post: Post) -> int:
+    return db.session.scalar(
+        select(func.count()).where(Flag.post_id == post.id, Flag.resolved_at.is_(None))
+    )
+
+
+def _checked_reason(reason: str | None, required: bool, field_name: str = "reason") -> str:
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise ValidationFailed(field_name, "Give a reason: the author is told it.")
+    if len(reason) > MAX_REASON_LENGTH:
+        raise ValidationFailed(field_name, f"Keep the reason under {MAX_REASON_LENGTH} characters.")
+    return reason
+
+
+# Posts ----------------------------------------------------------------------------------
+
+
+def approve_post(actor: User, post: Post, now: datetime | None = None) -> Post:
+    """Publish a held post, or keep a flagged one: its flags are resolved."""
+    now = now or utc_now()
+    permissions.require_moderate_post(actor, post)
+    if post.state is PostState.PENDING:
+        _move(post, PostState.PENDING, PostState.PUBLISHED, moderated_at=now)
+        discussions.count_published(post, +1, now=now)
+        post.author.approved_post_count = User.approved_post_count + 1
+        _resolve_flags(post, now)
+    elif post.state is PostState.PUBLISHED and _resolve_flags(post, now):
+        post.moderated_at = now
+    else:
+        raise AlreadyModerated(_already_message(post))
+    record(actor, Action.APPROVE, now, post=post)
+    db.session.flush()
+    return post
+
+
+def reject_post(actor: User, post: Post, reason: str, now: datetime | None = None) -> Post:
+    """Withdraw a held or flagged post with a reason the author is told."""
+    now = now or utc_now()
+    permissions.require_moderate_post(actor, post)
+    reason = _checked_reason(reason, required=True)
+    # A published post is rejected only while readers' flags ask for a review.
+    if not (post.is_pending or (post.is_published and _open_flag_count(post))):
+        raise AlreadyModerated(_already_message(post))
+    was_published = post.is_published
+    _move(post, post.state, PostState.REJECTED, moderated_at=now, rejection_reason=reason)
+    if was_published:
+        discussions.count_published(post, -1)
+    _resolve_flags(post, now)
+    record(actor, Action.REJECT, now, post=post, reason=reason)
+    db.session.flush()
+    return post
+
+
+def edit_and_approve_post(
+    actor: User, post: Post, body: str, reason: str = "", now: datetime | None = None
+) -> Post:
+    """Correct a held post's text (its earlier text kept as a revision) and publish it."""
+    now = now or utc_now()
+    permissions.require_moderate_post(actor, post)
+    if post.state is not PostState.PENDING:
+        raise AlreadyModerated(_already_message(post))
+    reason = _checked_reason(reason, required=False)
+    before = post.body_md
+    discussions.edit_post(actor, post, body, now)
+    _move(post, PostState.PENDING, PostState.PUBLISHED, moderated_at=now)
+    discussions.count_published(post, +1, now=now)
+    post.author.approved_post_count = User.approved_post_count + 1
+    _resolve_flags(post, now)
+    record(
+        actor, Action.EDIT_APPROVE, now, post=post, reason=reason, before=before,
+        after=post.body_md,
+    )  # fmt: skip
+    db.session.flush()
+    return post
+
+
+def delete_post(actor: User, post: Post, reason: str = "", now: datetime | None = None) -> Post:
+    now = now or utc_now()
+    permissions.require_moderate_post(actor, post)
+    if post.is_deleted:
+        raise AlreadyModerated(_already_message(post))
+    reason = _checked_reason(reason, required=False)
+    discussions.delete_post(actor, post, now)
+    _resolve_flags(post, now)
+    record(actor, Action.DELETE, now, post=post, reason=reason, before=post.body_md)
+    db.session.flush()
+    return post
+
+
+@dataclass
+class BulkResult:
+    done: list[Post] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def moderate_many(
+    actor: User, posts: list[Post], action: str, reason: str = "", now: datetime | None = None
+) -> BulkResult:
+    """Approve or reject several posts; those another moderator took first are skipped."""
+    now = now or utc_now()
+    if action not in ("approve", "reject"):
+        raise ValidationFailed("action", "Choose approve or reject.")
+    if action == "reject":
+        reason = _checked_reason(reason, required=True)
+    result = BulkResult()
+    for post in posts:
+        try:
+            if action == "approve":
+                approve_post(actor, post, now)
+            else:
+                reject_post(actor, post, reason, now)
+        except (AlreadyModerated, PermissionDenied) as refusal:
+            result.skipped.append(f"Post {post.id}: {refusal.description}")
+        else:
+            result.done.append(post)
+    return result
+
+
+# Flags ----------------------------------------------------------------------------------
+
+
+def _hide(post: Post, label: str, actor: User | None, now: datetime) -> None:
+    """Take a published post out of view until a moderator reviews it."""
+    _move(post, PostState.PUBLISHED, PostState.PENDING)
+    discussions.count_published(post, -1)
+    post.hold_reasons = "\n".join([*post.hold_labels, label])
+    record(actor, Action.HIDE, now, post=post, reason=label)
+
+
+def flag_post(
+    actor: User, post: Post, reason: str, note: str = "", now: datetime | None = None
+) -> Flag:
+    """A reader reports a post, once. Enough distinct readers, or one moderator, hide it."""
+    now = now or utc_now()
+    permissions.require_flag_post(actor, post)
+    check_read_only(actor, effective_policy(post.discussion))
+    try:
+        flag_reason = FlagReason(reason)
+    except ValueError:
+        raise ValidationFailed("reason", "Choose why you are flagging this post.") from None
+    note = (note or "").strip()
+    if flag_reason is FlagReason.OTHER and not note:
+        raise ValidationFailed("note", "Say what is wrong with the post.")
+    if len(note) > MAX_REASON_LENGTH:
+        raise ValidationFailed("note", f"Keep the note under {MAX_REASON_LENGTH} characters.")
+    existing = db.session.scalar(
+        select(Flag).where(Flag.post_id == post.id, Flag.user_id == actor.id)
+    )
+    if existing is not None:
+        raise ValidationFailed(None, "You have already flagged this post.")
+    flag = Flag(post_id=post.id, user_id=actor.id, reason=flag_reason, note=note, created_at=now)
+    db.session.add(flag)
+    db.session.flush()
+    if permissions.can_moderate_post(actor, post):
+        _hide(post, f"moderator flag: {flag.reason_label.lower()}", actor, now)
+    else:
+        threshold = effective_policy(post.discussion).flag_threshold
+        count = _open_flag_count(post)
+        if count >= threshold:
+            _hide(post, f"flags ×{count}", None, now)
+    db.session.flush()
+    return flag
+
+
+# Discussions and people -----------------------------------------------------------------
+
+
+def lock_discussion(
+    actor: User, discussion: Discussion, locked: bool, reason: str = "", now: datetime | None = None
+) -> None:
+    now = now or utc_now()
+    permissions.require_moderate_discussion(actor, discussion)
+    reason = _checked_reason(reason, required=False)
+    discussions.set_discussion_locked(actor, discussion, locked)
+    title = discussion.article.title if discussion.article else f"discussion {discussion.id}"
+    record(
+        actor, Action.LOCK if locked else Action.UNLOCK, now, discussion=discussion,
+        reason=reason, subject=f"Discussion of “{title}”",
+    )  # fmt: skip
+    db.session.flush()
+
+
+def suspend_user(
+    actor: User, user: User, until: datetime, reason: str, now: datetime | None = None
+) -> Penalty:
+    """Read-only until ``until``; the suspension ends by itself."""
+    now = now or utc_now()
+    permissions.require_penalise(actor, user)
+    reason = _checked_reason(reason, required=True)
+    if until <= now:
+        raise ValidationFailed("until", "Choose a date in the future.")
+    return _penalise(actor, user, PenaltyKind.SUSPENSION, until, reason, now)
+
+
+def ban_user(actor: User, user: User, reason: str, now: datetime | None = None) -> Penalty:
+    now = now or utc_now()
+    permissions.require_penalise(actor, user)
+    reason = _checked_reason(reason, required=True)
+    return _penalise(actor, user, PenaltyKind.BAN, None, reason, now)
+
+
+def _penalise(
+    actor: User,
+    user: User,
+    kind: PenaltyKind,
+    until: datetime | None,
+    reason: str,
+    now: datetime,
+) -> Penalty:
+    penalty = Penalty(
+        user_id=user.id, moderator_id=actor.id, kind=kind, reason=reason, ends_at=until,
+        created_at=now,
+    )  # fmt: skip
+    db.session.add(penalty)
+    # The account's status is what every permission check reads.
+    user.status = UserStatus.BANNED
+    user.banned_until = until
+    action = Action.SUSPEND if kind is PenaltyKind.SUSPENSION else Action.BAN
+    until_text = f" until {until:%d %B %Y %H:%M} UTC" if until else ""
+    record(
+        actor, action, now, target=user, reason=reason,
+        subject=f"{user.display_name}{until_text}",
+    )  # fmt: skip
+    db.session.flush()
+    return penalty
+
+
+# Policy ---------------------------------------------------------------------------------
+
+
+def update_site_policy(actor: User, values: dict, now: datetime | None = None) -> Policy:
+    """Change the site's policy; words are kept one a line."""
+    now = now or utc_now()
+    permissions.require_edit_site_policy(actor)
+    return _update_policy(actor, Policy(), values, now, "the site")
+
+
+def update_scoped_policy(
+    actor: User,
+    values: dict,
+    *,
+    discussion: Discussion | None = None,
+    group_id: int | None = None,
+    now: datetime | None = None,
+) -> Policy:
+    """Override the site's policy for one group's or one discussion's posts (None inherits).
+
+    A discussion's moderators set its policy; a group's moderators and organisers, the group's.
+    """
+    now = now or utc_now()
+    if discussion is not None:
+        permissions.require_moderate_discussion(actor, discussion)
+        scope = {"discussion_id": discussion.id}
+        name = f"discussion {discussion.id}"
+    elif group_id is not None:
+        permissions.require_edit_group_policy(actor, group_id)
+        scope = {"group_id": group_id}
+        name = f"group {group_id}"
+    else:
+        raise ValueError("a discussion or a group is needed")
+    values = {k: v for k, v in values.items() if k != "read_only"}
+    return _update_policy(actor, Policy(**scope), values, now, name)
+
+
+def _update_policy(actor: User, fresh: Policy, values: dict, now: datetime, name: str) -> Policy:
+    statement = select(Policy).where(
+        Policy.group_id.is_(None) if fresh.group_id is None else Policy.group_id == fresh.group_id,
+        Policy.discussion_id.is_(None)
+        if fresh.discussion_id is None
+        else Policy.discussion_id == fresh.discussion_id,
+    )
+    row = db.session.scalar(statement) or fresh
+    db.session.add(row)
+    changes = []
+    for name_, value in values.items():
+        if name_ not in DEFAULTS:
+            raise ValueError(f"unknown policy setting {name_}")
+        if name_ in ("banned_words", "suspect_words") and value is not None:
+            value = "\n".join(word_list(value))
+        if name_ in ("new_user_posts", "flag_threshold") and value is not None and value < 0:
+            raise ValidationFailed(name_, "Use zero or a positive number.")
+        if name_ == "flag_threshold" and value == 0:
+            raise ValidationFailed(name_, "At least one flag is needed to hide a post.")
+        if getattr(row, name_) != value:
+            changes.append(f"{name_}: {getattr(row, name_)!r} → {value!r}")
+            setattr(row, name_, value)
+    if changes:
+        record(actor, Action.POLICY, now, reason="\n".join(changes), subject=f"Policy of {name}")
+    db.session.flush()
+    return row

@@ -1,0 +1,365 @@
+"""The moderation queue, its actions, flags and the audit log. Rules are in services."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, time
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from forum.core.errors import ValidationFailed
+from forum.core.forms import show_refusal
+from forum.core.pagination import page_number
+from forum.core.urls import safe_next
+from forum.discussions import queries as discussion_queries
+from forum.extensions import db
+from forum.moderation import emails, permissions, policy, queries, services
+from forum.moderation.forms import (
+    BanForm,
+    FlagForm,
+    ModeratorEditForm,
+    NoteForm,
+    PolicyForm,
+    RejectForm,
+    SuspendForm,
+)
+from forum.moderation.models import ACTION_LABELS, FLAG_REASON_LABELS, Mode
+
+bp = Blueprint("moderation", __name__)
+# The flag form under every post lists the reasons.
+bp.record_once(
+    lambda state: state.app.jinja_env.globals.update(
+        flag_reasons=[(reason.value, label) for reason, label in FLAG_REASON_LABELS.items()],
+        penalty_notice=permissions.penalty_notice,
+    )
+)
+
+
+def _back() -> str:
+    """Where the moderator was: the queue tab the form came from."""
+    return safe_next(request.form.get("next") or request.args.get("next"), url_for(".show_queue"))
+
+
+def _optional_id(name: str) -> int | None:
+    value = request.args.get(name, type=int)
+    return value if value and value > 0 else None
+
+
+@bp.get("/moderation/")
+@login_required
+def show_queue():
+    permissions.require_moderate(current_user)
+    queue = queries.moderation_queue(
+        current_user,
+        tab=request.args.get("tab", "pending"),
+        sort=request.args.get("sort", ""),
+        page=page_number(request.args.get("page")),
+        article_id=_optional_id("article"),
+        group_id=_optional_id("group"),
+    )
+    return render_template(
+        "moderation/queue.html",
+        queue=queue,
+        tabs=queries.TAB_NAMES,
+        reject_form=RejectForm(),
+        here=request.full_path.rstrip("?"),
+    )
+
+
+@bp.post("/moderation/posts/<int:post_id>/approve")
+@login_required
+def approve_post(post_id: int):
+    post = queries.get_post_to_moderate(current_user, post_id)
+    try:
+        services.approve_post(current_user, post)
+    except services.AlreadyModerated as taken:
+        db.session.rollback()
+        flash(taken.message, "warning")
+    else:
+        db.session.commit()
+        flash(f"Approved the post by {post.author.display_name}.", "success")
+    return redirect(_back())
+
+
+@bp.route("/moderation/posts/<int:post_id>/reject", methods=["GET", "POST"])
+@login_required
+def reject_post(post_id: int):
+    post = queries.get_post_to_moderate(current_user, post_id)
+    permissions.require_moderate_post(current_user, post)
+    form = RejectForm()
+    if form.validate_on_submit():
+        try:
+            services.reject_post(current_user, post, form.reason.data)
+        except services.AlreadyModerated as taken:
+            db.session.rollback()
+            flash(taken.message, "warning")
+            return redirect(_back())
+        except ValidationFailed as error:
+            show_refusal(form, error)
+        else:
+            db.session.commit()
+            emails.send_rejection_notices([post])
+            flash(f"Rejected the post by {post.author.display_name}; they are told why.", "success")
+            return redirect(_back())
+    status = 422 if form.errors else 200
+    return render_template("moderation/reject.html", form=form, post=post, next=_back()), status
+
+
+@bp.route("/moderation/posts/<int:post_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_post(post_id: int):
+    post = queries.get_post_to_moderate(current_user, post_id)
+    permissions.require_moderate_post(current_user, post)
+    form = ModeratorEditForm(data={"body": post.body_md} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            services.edit_and_approve_post(current_user, post, form.body.data, form.reason.data)
+        except services.AlreadyModerated as taken:
+            db.session.rollback()
+            flash(taken.message, "warning")
+            return redirect(_back())
+        except ValidationFailed as error:
+            show_refusal(form, error)
+        else:
+            db.session.commit()
+            flash("Edited and approved; the earlier text is kept in the post’s history.", "success")
+            return redirect(_back())
+    status = 422 if form.errors else 200
+    return render_template("moderation/edit.html", form=form, post=post, next=_back()), status
+
+
+@bp.post("/moderation/posts/<int:post_id>/delete")
+@login_required
+def delete_post(post_id: int):
+    post = queries.get_post_to_moderate(current_user, post_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        flash(" ".join(form.reason.errors) or "The form had expired; try again.", "error")
+        return redirect(_back())
+    try:
+        services.delete_post(current_user, post, form.reason.data)
+    except services.AlreadyModerated as taken:
+        db.session.rollback()
+        flash(taken.message, "warning")
+    else:
+        db.session.commit()
+        flash("The post is deleted.", "success")
+    return redirect(_back())
+
+
+@bp.post("/moderation/bulk")
+@login_required
+def moderate_many():
+    permissions.require_moderate(current_user)
+    ids = [int(value) for value in request.form.getlist("post_id") if value.isdigit()]
+    posts = queries.posts_to_moderate(current_user, ids)
+    action = request.form.get("action", "")
+    if not posts:
+        flash("Select at least one post first.", "error")
+        return redirect(_back())
+    form = NoteForm()
+    if not form.validate_on_submit():
+        flash("The form had expired; try again.", "error")
+        return redirect(_back())
+    try:
+        result = services.moderate_many(current_user, posts, action, form.reason.data)
+    except ValidationFailed as error:
+        db.session.rollback()
+        flash(
+            "Give a reason to reject the selected posts: their authors are told it."
+            if error.field == "reason"
+            else error.message,
+            "error",
+        )
+        return redirect(_back())
+    db.session.commit()
+    if action == "reject":
+        emails.send_rejection_notices(result.done)
+    done = "Approved" if action == "approve" else "Rejected"
+    flash(f"{done} {len(result.done)} post{'' if len(result.done) == 1 else 's'}.", "success")
+    for message in result.skipped:
+        flash(message, "warning")
+    return redirect(_back())
+
+
+@bp.post("/moderation/discussions/<int:discussion_id>/lock")
+@login_required
+def lock_discussion(discussion_id: int):
+    discussion = discussion_queries.get_discussion_for(current_user, discussion_id)
+    permissions.require_moderate_discussion(current_user, discussion)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        flash("The form had expired; try again.", "error")
+        return redirect(_back())
+    locked = request.form.get("locked", "1") == "1"
+    services.lock_discussion(current_user, discussion, locked, form.reason.data)
+    db.session.commit()
+    flash("The discussion is closed." if locked else "The discussion is open again.", "success")
+    return redirect(_back())
+
+
+def _penalty_page(user_id: int, form, kind: str):
+    person = queries.get_user(user_id)
+    permissions.require_penalise(current_user, person)
+    if form.validate_on_submit():
+        try:
+            if kind == "suspend":
+                until = datetime.combine(form.until.data, time(23, 59, 59), tzinfo=UTC)
+                services.suspend_user(current_user, person, until, form.reason.data)
+            else:
+                services.ban_user(current_user, person, form.reason.data)
+        except ValidationFailed as error:
+            show_refusal(form, error)
+        else:
+            db.session.commit()
+            flash(
+                f"{person.display_name} is {'suspended' if kind == 'suspend' else 'banned'}; "
+                "they can read but not post, vote or flag.",
+                "success",
+            )
+            return redirect(_back())
+    status = 422 if form.errors else 200
+    return render_template(
+        "moderation/penalty.html", form=form, person=person, kind=kind, next=_back()
+    ), status
+
+
+@bp.route("/moderation/users/<int:user_id>/suspend", methods=["GET", "POST"])
+@login_required
+def suspend_user(user_id: int):
+    return _penalty_page(user_id, SuspendForm(), "suspend")
+
+
+@bp.route("/moderation/users/<int:user_id>/ban", methods=["GET", "POST"])
+@login_required
+def ban_user(user_id: int):
+    return _penalty_page(user_id, BanForm(), "ban")
+
+
+# Flags ----------------------------------------------------------------------------------
+
+
+@bp.route("/posts/<int:post_id>/flag", methods=["GET", "POST"])
+@login_required
+def flag_post(post_id: int):
+    post = discussion_queries.get_post_for(current_user, post_id)
+    permissions.require_flag_post(current_user, post)
+    form = FlagForm()
+    if form.validate_on_submit():
+        try:
+            services.flag_post(current_user, post, form.reason.data, form.note.data)
+        except ValidationFailed as error:
+            if error.field is None:
+                db.session.rollback()
+                flash(error.message, "info")
+                return redirect(url_for("discussions.show_post", post_id=post.id))
+            show_refusal(form, error)
+        else:
+            db.session.commit()
+            flash("Thank you: the moderators will look at the post you flagged.", "success")
+            return redirect(url_for("discussions.show_post", post_id=post.id))
+    status = 422 if form.errors else 200
+    return render_template("moderation/flag.html", form=form, post=post), status
+
+
+# The log --------------------------------------------------------------------------------
+
+
+def _log_filters() -> dict:
+    return {
+        name: (request.args.get(name) or "").strip() or None
+        for name in ("action", "actor", "target")
+    }
+
+
+@bp.get("/moderation/log")
+@login_required
+def show_log():
+    permissions.require_view_log(current_user)
+    filters = _log_filters()
+    entries = queries.audit_log(current_user, page_number(request.args.get("page")), **filters)
+    return render_template(
+        "moderation/log.html", entries=entries, filters=filters, actions=ACTION_LABELS
+    )
+
+
+@bp.get("/moderation/log.csv")
+@login_required
+def export_log():
+    permissions.require_export_log(current_user)
+    filters = _log_filters()
+    header = ["id", "when_utc", "moderator", "action", "subject", "post_id", "discussion_id",
+              "group_id", "person", "reason", "before", "after"]  # fmt: skip
+
+    def rows():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        for entry in queries.audit_rows(current_user, **filters):
+            writer.writerow(
+                [
+                    entry.id,
+                    entry.created_at.isoformat(),
+                    entry.actor.username if entry.actor else "system",
+                    entry.action.value,
+                    entry.subject,
+                    entry.post_id or "",
+                    entry.discussion_id or "",
+                    entry.group_id or "",
+                    entry.target_user.username if entry.target_user else "",
+                    entry.reason,
+                    entry.before_text or "",
+                    entry.after_text or "",
+                ]
+            )
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+        if buffer.getvalue():
+            yield buffer.getvalue()
+
+    return Response(
+        stream_with_context(rows()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=moderation-log.csv"},
+    )
+
+
+# Policy ---------------------------------------------------------------------------------
+
+
+@bp.route("/moderation/policy", methods=["GET", "POST"])
+@login_required
+def edit_policy():
+    permissions.require_edit_site_policy(current_user)
+    current = policy.site_policy()
+    form = PolicyForm(
+        data={name: getattr(current, name) for name in policy.SETTINGS}
+        | {"mode": current.mode.value}
+        if request.method == "GET"
+        else None
+    )
+    if form.validate_on_submit():
+        values = {name: getattr(form, name).data for name in policy.SETTINGS}
+        values["mode"] = Mode(values["mode"])
+        try:
+            services.update_site_policy(current_user, values)
+        except ValidationFailed as error:
+            show_refusal(form, error)
+        else:
+            db.session.commit()
+            flash("The moderation policy is saved.", "success")
+            return redirect(url_for(".edit_policy"))
+    status = 422 if form.errors else 200
+    return render_template("moderation/policy.html", form=form), status
