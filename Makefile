@@ -17,6 +17,8 @@ help:
 	@echo "make lint    ruff check and ruff format --check"
 	@echo "make format  reformat and fix what ruff can"
 	@echo "make clean   remove $(VENV) and build and tool caches"
+	@echo "make bench   generate 300,000 posts, serve them with gunicorn, measure against two"
+	@echo "             floors (BENCH_ARGS=\"--scale 0.02 --duration 3\" for a quick run)"
 
 install: $(VENV)/.installed
 
@@ -65,3 +67,8 @@ format: install
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache
+
+# Not part of `make test`: minutes at the default scale. Needs wrk (apt-get install -y wrk)
+# for exact numbers; without it a small Python load generator stands in.
+bench: install
+	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -1,0 +1,1 @@
+"""Full-text search over articles and posts: SQLite FTS5 or PostgreSQL tsvector."""

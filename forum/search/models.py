@@ -1,0 +1,137 @@
+"""The full-text index: no model of its own, but structures beside the articles and posts.
+
+SQLite keeps two FTS5 tables over the rows' text (external content: the text is stored once,
+in ``articles`` and ``posts``), kept current by triggers, so every write path (services, the
+importer, the benchmark's bulk inserts) is indexed without remembering to. PostgreSQL needs no
+copy at all: GIN indexes over ``to_tsvector`` of the same columns.
+
+The structures are created with the tables (``db.create_all`` in tests and the benchmark) and
+by the search migration; ``ignore_in_autogenerate`` keeps Alembic from proposing to drop them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+
+from forum.extensions import db
+
+# One configuration, named literally: the index is used only when a query's expression is the
+# same as the index's, and a bound parameter in its place would not be.
+PG_CONFIG = "'english'::regconfig"
+PG_POST_VECTOR = f"to_tsvector({PG_CONFIG}, body_md)"
+PG_ARTICLE_VECTOR = f"to_tsvector({PG_CONFIG}, title || ' ' || body_md)"
+
+SQLITE_TABLES = ("posts_search", "articles_search")
+# FTS5 keeps its index in shadow tables named after the virtual table.
+SQLITE_SHADOWS = ("_data", "_idx", "_docsize", "_config", "_content")
+PG_INDEXES = ("ix_posts_search", "ix_articles_search")
+
+
+def _fts_triggers(table: str, index: str, columns: tuple[str, ...]) -> list[str]:
+    names = ", ".join(columns)
+    new = ", ".join(f"new.{column}" for column in columns)
+    old = ", ".join(f"old.{column}" for column in columns)
+    remove = f"INSERT INTO {index}({index}, rowid, {names}) VALUES ('delete', old.id, {old});"
+    add = f"INSERT INTO {index}(rowid, {names}) VALUES (new.id, {new});"
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS {index}_insert AFTER INSERT ON {table} BEGIN {add} END",
+        f"CREATE TRIGGER IF NOT EXISTS {index}_delete AFTER DELETE ON {table} BEGIN {remove} END",
+        f"CREATE TRIGGER IF NOT EXISTS {index}_update AFTER UPDATE OF {names} ON {table} "
+        f"BEGIN {remove} {add} END",
+    ]
+
+
+def _sqlite_statements() -> list[str]:
+    tokenizer = "tokenize='porter unicode61 remove_diacritics 2'"
+    return [
+        "CREATE VIRTUAL TABLE IF NOT EXISTS posts_search USING fts5("
+        f"body_md, content='posts', content_rowid='id', {tokenizer})",
+        "CREATE VIRTUAL TABLE IF NOT EXISTS articles_search USING fts5("
+        f"title, body_md, content='articles', content_rowid='id', {tokenizer})",
+        *_fts_triggers("posts", "posts_search", ("body_md",)),
+        *_fts_triggers("articles", "articles_search", ("title", "body_md")),
+        # Rows written before the index existed (an upgrade of a populated database).
+        "INSERT INTO posts_search(posts_search) VALUES ('rebuild')",
+        "INSERT INTO articles_search(articles_search) VALUES ('rebuild')",
+    ]
+
+
+def _postgresql_statements() -> list[str]:
+    return [
+        f"CREATE INDEX IF NOT EXISTS ix_posts_search ON posts USING gin ({PG_POST_VECTOR})",
+        "CREATE INDEX IF NOT EXISTS ix_articles_search ON articles "
+        f"USING gin ({PG_ARTICLE_VECTOR})",
+    ]
+
+
+def create_search_index(connection: Connection) -> None:
+    """Create the index structures for the connection's database (idempotent)."""
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        statements = _sqlite_statements()
+    elif dialect == "postgresql":
+        statements = _postgresql_statements()
+    else:
+        return
+    for statement in statements:
+        connection.exec_driver_sql(statement)
+
+
+def drop_search_index(connection: Connection) -> None:
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        for index in SQLITE_TABLES:
+            for suffix in ("insert", "delete", "update"):
+                connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {index}_{suffix}")
+            connection.exec_driver_sql(f"DROP TABLE IF EXISTS {index}")
+    elif dialect == "postgresql":
+        for name in PG_INDEXES:
+            connection.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+
+
+def is_search_structure(name: str | None) -> bool:
+    """Whether a reflected table or index name belongs to the search index."""
+    if not name:
+        return False
+    if name in PG_INDEXES:
+        return True
+    return any(name == table or name.startswith(table + "_") for table in SQLITE_TABLES)
+
+
+@event.listens_for(db.metadata, "after_create")
+def _after_create(target, connection, **kwargs) -> None:
+    create_search_index(connection)
+
+
+@event.listens_for(db.metadata, "before_drop")
+def _before_drop(target, connection, **kwargs) -> None:
+    drop_search_index(connection)
+
+
+def _ignore_in_autogenerate() -> None:
+    """Alembic sees the FTS tables and the expression indexes but not their definitions here;
+    drop proposals for them are removed from what `forum db migrate` and the migration test
+    compare."""
+    from alembic.autogenerate import comparators
+    from alembic.operations import ops
+    from alembic.util import DispatchPriority, PriorityDispatchResult
+
+    def is_ours(op) -> bool:
+        if isinstance(op, ops.DropTableOp):
+            return is_search_structure(op.table_name)
+        if isinstance(op, ops.DropIndexOp):
+            return is_search_structure(op.index_name)
+        if isinstance(op, ops.ModifyTableOps):
+            op.ops[:] = [inner for inner in op.ops if not is_ours(inner)]
+            return not op.ops
+        return False
+
+    # Last, so it sees what the table comparisons proposed.
+    @comparators.dispatch_for("schema", priority=DispatchPriority.LAST)
+    def _forget_search_structures(autogen_context, upgrade_ops, schemas):
+        upgrade_ops.ops[:] = [op for op in upgrade_ops.ops if not is_ours(op)]
+        return PriorityDispatchResult.CONTINUE
+
+
+_ignore_in_autogenerate()

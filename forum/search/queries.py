@@ -1,0 +1,371 @@
+"""Search over articles and published posts, with the viewer's visibility applied.
+
+One interface, two engines: SQLite FTS5 (the embedded default) and PostgreSQL full-text
+(GIN indexes over ``to_tsvector``). Both get the same words: the query is reduced to its words
+before either engine sees it, so no operator syntax (quotes, ``*``, ``NEAR(``, ``OR``) reaches
+the engine and every input is a valid query. All the words must match (a post about "arctic
+shipping" is found by "arctic shipping", not by "arctic" alone ranked below it).
+
+A page costs three queries: the page of ranked matches, the capped count, and the snippets
+and objects of the page's ten or twenty results.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from html import escape
+
+from markupsafe import Markup
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    column,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+    union_all,
+)
+from sqlalchemy.orm import joinedload
+
+from forum.accounts.models import User
+from forum.accounts.permissions import is_admin, is_signed_in
+from forum.articles.models import Article, article_groups
+from forum.articles.permissions import can_edit_articles
+from forum.core.pagination import Page
+from forum.discussions.models import Discussion, Post, PostState
+from forum.extensions import db
+from forum.groups.models import Group, Membership, MemberState, Visibility
+from forum.search.models import PG_CONFIG
+
+PER_PAGE = 20
+# Counting every match of a common word costs as much as ranking them; past this many the
+# page says "more than" and offers no later pages, as search engines do.
+MAX_RESULTS = 1_000
+MAX_WORDS = 12
+# A word in a tenth of all posts matches tens of thousands; ranking them all costs more than
+# the page may. Past this many matches only the newest are ranked: recent conversation is what
+# a reader searching a common word most likely wants.
+RANKED_WINDOW = 5_000
+SNIPPET_WORDS = 24
+# Private-use characters mark the matched words in snippets: they survive HTML escaping and
+# cannot come from a form (which the markers then turn into <mark>).
+START, STOP = "\ue000", "\ue001"
+_WORD = re.compile(r"\w+", re.UNICODE)
+# The expressions the GIN indexes are built on, written out the same way so the planner uses
+# them (a bound parameter in place of a literal would not match).
+_PG_POST_VECTOR = literal_column(f"to_tsvector({PG_CONFIG}, posts.body_md)")
+_PG_ARTICLE_VECTOR = literal_column(
+    f"to_tsvector({PG_CONFIG}, articles.title || ' ' || articles.body_md)"
+)
+
+
+@dataclass
+class Filters:
+    """Narrow a search: to an article's discussions, a group's, an author's posts, dates."""
+
+    article: Article | None = None
+    group: Group | None = None
+    author: User | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass
+class Hit:
+    kind: str  # "article" or "post"
+    article: Article
+    snippet: Markup
+    post: Post | None = None
+
+
+@dataclass
+class Results:
+    words: list[str]
+    page: Page
+    hits: list[Hit] = field(default_factory=list)
+
+    @property
+    def is_capped(self) -> bool:
+        return self.page.total >= MAX_RESULTS
+
+
+def words_of(text: str | None) -> list[str]:
+    """The words of a query, lower-cased, without operators or punctuation."""
+    found = [word.lower() for word in _WORD.findall(text or "") if word.strip("_")]
+    return found[:MAX_WORDS]
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+# The engines -----------------------------------------------------------------------------
+
+
+def _fts5_query(words: list[str]) -> str:
+    # Each word quoted is a plain term for FTS5 (words hold no quotes: \w only).
+    return " ".join(f'"{word}"' for word in words)
+
+
+def _pg_query(words: list[str]) -> ColumnElement:
+    return func.plainto_tsquery(literal_column(PG_CONFIG), " ".join(words))
+
+
+def _post_match(words: list[str]) -> Select:
+    """Matching post ids with a score (lower is better), within the ranked window."""
+    if _dialect() == "postgresql":
+        matches = _PG_POST_VECTOR.op("@@")(_pg_query(words))
+        score = -func.ts_rank_cd(_PG_POST_VECTOR, _pg_query(words))
+        statement = select(Post.id, score.label("score")).where(matches)
+        oldest = db.session.scalar(
+            select(Post.id)
+            .where(matches)
+            .order_by(Post.id.desc())
+            .offset(RANKED_WINDOW - 1)
+            .limit(1)
+        )
+        return statement.where(Post.id >= oldest) if oldest else statement
+    index = table("posts_search", column("rowid"))
+    matches = literal_column("posts_search").op("MATCH")(_fts5_query(words))
+    score = func.bm25(literal_column("posts_search"))
+    statement = (
+        select(Post.id, score.label("score"))
+        .select_from(index)
+        .join(Post, Post.id == index.c.rowid)
+        .where(matches)
+    )
+    # FTS5 walks a word's matches in rowid order, so finding the window's edge is cheap.
+    oldest = db.session.scalar(
+        select(index.c.rowid)
+        .where(matches)
+        .order_by(index.c.rowid.desc())
+        .offset(RANKED_WINDOW - 1)
+        .limit(1)
+    )
+    return statement.where(index.c.rowid >= oldest) if oldest else statement
+
+
+def _article_match(words: list[str]) -> Select:
+    if _dialect() == "postgresql":
+        vector = _PG_ARTICLE_VECTOR
+        query = _pg_query(words)
+        # Weighted up: an article about the words is a better answer than one reply using them.
+        score = -func.ts_rank_cd(vector, query) * 2
+        return select(Article.id, score.label("score")).where(vector.op("@@")(query))
+    index = table("articles_search", column("rowid"))
+    # The title counts five times the body.
+    score = func.bm25(literal_column("articles_search"), 5.0, 1.0) * 2
+    return (
+        select(Article.id, score.label("score"))
+        .select_from(index)
+        .join(Article, Article.id == index.c.rowid)
+        .where(literal_column("articles_search").op("MATCH")(_fts5_query(words)))
+    )
+
+
+def _post_snippets(words: list[str], ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    if _dialect() == "postgresql":
+        query = _pg_query(words)
+        headline = func.ts_headline(
+            literal_column(PG_CONFIG),
+            Post.body_md,
+            query,
+            f"StartSel={START}, StopSel={STOP}, MaxWords={SNIPPET_WORDS}, MinWords=8",
+        )
+        rows = db.session.execute(select(Post.id, headline).where(Post.id.in_(ids)))
+        return dict(rows.all())
+    statement = select(
+        column("rowid"),
+        func.snippet(literal_column("posts_search"), 0, START, STOP, "…", SNIPPET_WORDS),
+    ).select_from(table("posts_search"))
+    statement = statement.where(
+        literal_column("posts_search").op("MATCH")(_fts5_query(words)),
+        column("rowid").in_(ids),
+    )
+    return dict(db.session.execute(statement).all())
+
+
+def _article_snippets(words: list[str], ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    if _dialect() == "postgresql":
+        query = _pg_query(words)
+        headline = func.ts_headline(
+            literal_column(PG_CONFIG),
+            Article.body_md,
+            query,
+            f"StartSel={START}, StopSel={STOP}, MaxWords={SNIPPET_WORDS}, MinWords=8",
+        )
+        rows = db.session.execute(select(Article.id, headline).where(Article.id.in_(ids)))
+        return dict(rows.all())
+    statement = select(
+        column("rowid"),
+        func.snippet(literal_column("articles_search"), 1, START, STOP, "…", SNIPPET_WORDS),
+    ).select_from(table("articles_search"))
+    statement = statement.where(
+        literal_column("articles_search").op("MATCH")(_fts5_query(words)),
+        column("rowid").in_(ids),
+    )
+    return dict(db.session.execute(statement).all())
+
+
+def highlighted(snippet: str) -> Markup:
+    """A snippet as HTML: its text escaped, the matched words in <mark>."""
+    html = escape(" ".join(snippet.split()), quote=False)
+    return Markup(html.replace(START, "<mark>").replace(STOP, "</mark>"))
+
+
+# Visibility ------------------------------------------------------------------------------
+
+
+def _visible_groups(viewer) -> ColumnElement:
+    """Group discussions the viewer may read: public groups', and members-only groups' to
+    their active members."""
+    if is_admin(viewer):
+        return literal(True)
+    public = Group.visibility == Visibility.PUBLIC
+    if not is_signed_in(viewer):
+        return public
+    member_of = select(Membership.group_id).where(
+        Membership.user_id == viewer.id, Membership.state == MemberState.ACTIVE
+    )
+    return or_(public, Group.id.in_(member_of))
+
+
+def _visible_posts(viewer, statement: Select, filters: Filters) -> Select:
+    """Published posts in discussions the viewer may read, narrowed by the filters."""
+    statement = (
+        statement.join(Discussion, Discussion.id == Post.discussion_id)
+        .join(Article, Article.id == Discussion.article_id)
+        .outerjoin(Group, Group.id == Discussion.group_id)
+        .where(
+            Post.state == PostState.PUBLISHED,
+            or_(Discussion.group_id.is_(None), _visible_groups(viewer)),
+        )
+    )
+    if not can_edit_articles(viewer):
+        statement = statement.where(Article.is_hidden.is_(False))
+    if filters.article is not None:
+        statement = statement.where(Article.id == filters.article.id)
+    if filters.group is not None:
+        statement = statement.where(Discussion.group_id == filters.group.id)
+    if filters.author is not None:
+        statement = statement.where(Post.author_id == filters.author.id)
+    if filters.since is not None:
+        statement = statement.where(Post.created_at >= filters.since)
+    if filters.until is not None:
+        statement = statement.where(Post.created_at < filters.until)
+    return statement
+
+
+def _visible_articles(viewer, statement: Select, filters: Filters) -> Select:
+    if not can_edit_articles(viewer):
+        statement = statement.where(Article.is_hidden.is_(False))
+    if filters.author is not None:
+        # Authors of posts are members; articles have no member author to match.
+        return statement.where(false())
+    if filters.article is not None:
+        statement = statement.where(Article.id == filters.article.id)
+    if filters.group is not None:
+        discussed = select(article_groups.c.article_id).where(
+            article_groups.c.group_id == filters.group.id
+        )
+        statement = statement.where(Article.id.in_(discussed))
+    if filters.since is not None:
+        statement = statement.where(Article.published_at >= filters.since)
+    if filters.until is not None:
+        statement = statement.where(Article.published_at < filters.until)
+    return statement
+
+
+# The search ------------------------------------------------------------------------------
+
+
+def search(
+    viewer,
+    text: str | None,
+    page: int = 1,
+    filters: Filters | None = None,
+    per_page: int = PER_PAGE,
+) -> Results:
+    """The ``page``'th page of what matches ``text``, best first, that ``viewer`` may see."""
+    filters = filters or Filters()
+    words = words_of(text)
+    last_page = MAX_RESULTS // per_page
+    page = min(max(page, 1), last_page)
+    if not words:
+        return Results(words=[], page=Page(items=[], number=1, per_page=per_page, total=0))
+
+    posts = _post_match(words)
+    articles = _article_match(words)
+    posts = _visible_posts(viewer, posts, filters).add_columns(literal("post").label("kind"))
+    articles = _visible_articles(viewer, articles, filters).add_columns(
+        literal("article").label("kind")
+    )
+    matches = union_all(articles, posts).subquery()
+    ranked = (
+        select(matches.c.kind, matches.c.id)
+        .order_by(matches.c.score, matches.c.kind, matches.c.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    rows = [(kind, row_id) for kind, row_id in db.session.execute(ranked)]
+    capped = select(matches.c.id).limit(MAX_RESULTS).subquery()
+    total = db.session.scalar(select(func.count()).select_from(capped)) or 0
+    hits = _hits(words, rows)
+    return Results(
+        words=words,
+        page=Page(items=hits, number=page, per_page=per_page, total=total),
+        hits=hits,
+    )
+
+
+def _hits(words: list[str], rows: list[tuple[str, int]]) -> list[Hit]:
+    """The page's articles and posts, loaded with what their results show."""
+    post_ids = [row_id for kind, row_id in rows if kind == "post"]
+    article_ids = [row_id for kind, row_id in rows if kind == "article"]
+    posts = (
+        {
+            post.id: post
+            for post in db.session.scalars(
+                select(Post)
+                .where(Post.id.in_(post_ids))
+                .options(
+                    joinedload(Post.author),
+                    joinedload(Post.discussion).joinedload(Discussion.article),
+                    joinedload(Post.discussion).joinedload(Discussion.group),
+                )
+            )
+        }
+        if post_ids
+        else {}
+    )
+    articles = (
+        {
+            article.id: article
+            for article in db.session.scalars(select(Article).where(Article.id.in_(article_ids)))
+        }
+        if article_ids
+        else {}
+    )
+    post_snippets = _post_snippets(words, post_ids)
+    article_snippets = _article_snippets(words, article_ids)
+    hits = []
+    for kind, row_id in rows:
+        if kind == "post":
+            post = posts[row_id]
+            snippet = post_snippets.get(row_id) or post.body_md[:200]
+            hits.append(Hit("post", post.discussion.article, highlighted(snippet), post))
+        else:
+            article = articles[row_id]
+            snippet = article_snippets.get(row_id) or article.summary
+            hits.append(Hit("article", article, highlighted(snippet)))
+    return hits
