@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from forum.extensions import db
 from tests import factories
 from tests.browser.conftest import link_in
 
@@ -56,8 +57,22 @@ def make_article(app, **values):
         return article.slug
 
 
+def publish_without_review(app) -> None:
+    """The site's administrator turns off pre-moderation of newcomers' posts."""
+    from forum.moderation.models import Mode
+    from forum.moderation.services import update_site_policy
+
+    with app.app_context():
+        admin = factories.make_user("admin@example.org", "Ada Admin", role="admin")
+        update_site_policy(admin, {"mode": Mode.NONE})
+        db.session.commit()
+
+
 def test_register_verify_and_discuss_in_threads(new_context, app, live_server, smtp_server):
     """Without JavaScript: every step works as plain pages and forms."""
+    # A newcomer's posts wait for a moderator by default (test_moderation.py has that
+    # journey); this one is about threads, so her posts are published at once.
+    publish_without_review(app)
     slug = make_article(app, title="Beijing Signals")
     page = new_context(java_script_enabled=False).new_page()
 
