@@ -35,6 +35,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     limiter.init_app(app)
     mail.init_app(app)
 
+    from forum import notifications
+
+    notifications.init_app(app)
+
     _register_blueprints(app)
     _register_templates(app)
     _register_cli(app)
@@ -52,9 +56,19 @@ def _register_blueprints(app: Flask) -> None:
     from forum.discussions.views import bp as discussions
     from forum.groups.views import bp as groups
     from forum.moderation.views import bp as moderation
+    from forum.notifications.views import bp as notifications
     from forum.search.views import bp as search
 
-    for blueprint in (health, accounts, articles, discussions, groups, search, moderation):
+    for blueprint in (
+        health,
+        accounts,
+        articles,
+        discussions,
+        groups,
+        search,
+        moderation,
+        notifications,
+    ):
         app.register_blueprint(blueprint)
 
 
@@ -66,12 +80,14 @@ def _register_templates(app: Flask) -> None:
     from forum.discussions import permissions as discussion_permissions
     from forum.groups import permissions as group_permissions
     from forum.moderation import permissions as moderation_permissions
+    from forum.notifications import permissions as notification_permissions
 
     for module in (
         account_permissions,
         article_permissions,
         discussion_permissions,
         group_permissions,
+        notification_permissions,
         moderation_permissions,
     ):
         for name in dir(module):
@@ -94,6 +110,7 @@ def _register_cli(app: Flask) -> None:
     from forum.articles.cli import import_articles
     from forum.demo.cli import demo
     from forum.groups.cli import groups
+    from forum.notifications.cli import COMMANDS as notification_commands
 
-    for command in (users, import_articles, demo, groups):
+    for command in (users, import_articles, demo, groups, *notification_commands):
         app.cli.add_command(command)

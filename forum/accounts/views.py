@@ -1,7 +1,7 @@
 """Account pages: registration, sign-in, links from emails, profiles and settings.
 
-Views parse forms and render; the rules are in services. Each view commits once, and only
-then sends its email, through ``_send``.
+Views parse forms and render; the rules are in services. Each view commits once; its email
+is queued in the outbox before that commit, so it exists exactly when what caused it does.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from forum.accounts.forms import (
 from forum.accounts.models import User
 from forum.core.errors import ValidationFailed
 from forum.core.forms import show_refusal
-from forum.core.mail import send_email
+from forum.core.mail import queue_email
 from forum.core.pagination import page_number
 from forum.core.urls import safe_next
 from forum.discussions.queries import posts_by_author
@@ -59,18 +59,6 @@ def _next_target() -> str:
     return safe_next(request.args.get("next"), default="")
 
 
-def _send(to: str, template: str, **context) -> None:
-    """Send one email after the commit; a mail server that is down is no reason for a 500."""
-    try:
-        send_email(to, template, **context)
-    except Exception:  # noqa: BLE001 - any backend failure is reported the same way
-        current_app.logger.exception("Sending %s to %s failed", template, to)
-        flash(
-            "We could not send the email just now. Please try again in a few minutes.",
-            "warning",
-        )
-
-
 def _duration(seconds: int) -> str:
     if seconds % 86400 == 0:
         days = seconds // 86400
@@ -79,8 +67,8 @@ def _duration(seconds: int) -> str:
     return f"{hours} hour" if hours == 1 else f"{hours} hours"
 
 
-def _send_verification(user: User) -> None:
-    _send(
+def _queue_verification(user: User) -> None:
+    queue_email(
         user.email,
         "accounts/verify_email",
         user=user,
@@ -109,6 +97,7 @@ def register():
         except ValidationFailed as error:
             show_refusal(form, error)
         else:
+            _queue_verification(user)
             db.session.commit()
             login_user(user)
             flash(
@@ -116,7 +105,6 @@ def register():
                 "to confirm your address. Until then you can read but not post.",
                 "success",
             )
-            _send_verification(user)
             return redirect(target or url_for("articles.home"))
     return render_template("accounts/register.html", form=form, next=target), _form_status(form)
 
@@ -173,8 +161,9 @@ def resend_verification():
     if not permissions.can_resend_verification(current_user):
         flash("Your email address is already confirmed.", "info")
         return redirect(target)
+    _queue_verification(current_user)
+    db.session.commit()
     flash(f"We have sent a new confirmation link to {current_user.email}.", "success")
-    _send_verification(current_user)
     return redirect(target)
 
 
@@ -192,13 +181,14 @@ def request_password_reset():
         # The same page whether or not the address has an account, so the form cannot be used
         # to find out who is registered.
         if user is not None:
-            _send(
+            queue_email(
                 user.email,
                 "accounts/reset_password",
                 user=user,
                 path=url_for("accounts.reset_password", token=services.reset_token(user)),
                 valid_for=valid_for,
             )
+            db.session.commit()
         return render_template(
             "accounts/reset_sent.html",
             email=email,
@@ -321,7 +311,7 @@ def change_email():
                 f"We have sent a link to {new_email}. Your address changes when you follow it.",
                 "success",
             )
-            _send(
+            queue_email(
                 new_email,
                 "accounts/confirm_email_change",
                 user=user,
@@ -329,6 +319,7 @@ def change_email():
                 path=url_for("accounts.confirm_email_change", token=token),
                 valid_for=_duration(current_app.config["VERIFY_TOKEN_MAX_AGE"]),
             )
+            db.session.commit()
             return redirect(url_for("accounts.edit_settings"))
     return render_template("accounts/change_email.html", form=form), _form_status(form)
 
@@ -339,10 +330,10 @@ def confirm_email_change(token: str):
         user, old_email = services.confirm_email_change(token)
     except services.LinkRefused as error:
         return _bad_link(error, "email")
+    # The old address hears of it, in case the change was not its owner's doing.
+    queue_email(old_email, "accounts/email_changed", user=user, old_email=old_email)
     db.session.commit()
     flash(f"Your email address is now {user.email}.", "success")
-    # The old address hears of it, in case the change was not its owner's doing.
-    _send(old_email, "accounts/email_changed", user=user, old_email=old_email)
     if permissions.is_self(current_user, user):
         return redirect(url_for("accounts.edit_settings"))
     return redirect(url_for("articles.home"))

@@ -1,0 +1,94 @@
+"""The job queue (huey) and its tasks: sending the outbox and the digests that are due.
+
+Storage is a SQLite file in the instance folder by default and Redis when FORUM_REDIS_URL is
+set, so M workers on several machines share one queue. Under TESTING (or JOBS_IMMEDIATE) tasks
+run at once in the process that enqueues them, which sends mail as soon as its transaction
+commits. The periodic tasks are the safety net: whatever a wake-up missed, the next minute
+sends.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from flask import Flask
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+
+from forum.core import mail
+from forum.extensions import db
+
+EXTENSION = "forum.huey"
+TASKS = "forum.huey-tasks"
+
+
+def get_huey(app: Flask) -> Huey:
+    """The app's queue, made on first use (nothing is created at import time)."""
+    huey = app.extensions.get(EXTENSION)
+    if huey is None:
+        huey = make_huey(app)
+        app.extensions[EXTENSION] = huey
+    return huey
+
+
+def make_huey(app: Flask) -> Huey:
+    immediate = bool(app.config.get("JOBS_IMMEDIATE", app.testing))
+    redis_url = app.config.get("REDIS_URL")
+    if redis_url:
+        huey = RedisHuey("forum", url=redis_url, results=False, immediate=immediate)
+    else:
+        path = Path(app.instance_path) / "jobs.db"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        huey = SqliteHuey("forum", filename=str(path), results=False, immediate=immediate)
+    _register_tasks(app, huey)
+    return huey
+
+
+def _in_app(app: Flask, function):
+    """Run a task inside the app, with a database session of its own."""
+
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        with app.app_context():
+            try:
+                return function(*args, **kwargs)
+            finally:
+                db.session.remove()
+
+    return run
+
+
+def send_outbox() -> mail.SendReport:
+    """Send everything due; a full batch means more is waiting, so go on."""
+    report = mail.send_due()
+    while report.attempted and report.retrying == 0 and report.failed == 0:
+        report = mail.send_due()
+    return report
+
+
+def send_digests() -> int:
+    from forum.notifications.digests import send_due_digests
+
+    return len(send_due_digests())
+
+
+def _register_tasks(app: Flask, huey: Huey) -> None:
+    app.extensions[TASKS] = {
+        "send_outbox": huey.task(name="send_outbox")(_in_app(app, send_outbox)),
+        "sweep_outbox": huey.periodic_task(crontab(minute="*"), name="sweep_outbox")(
+            _in_app(app, send_outbox)
+        ),
+        "send_digests": huey.periodic_task(crontab(minute="*/5"), name="send_digests")(
+            _in_app(app, send_digests)
+        ),
+    }
+
+
+def wake_sender(app: Flask) -> None:
+    """After a commit that queued mail: one task wakes a worker instead of waiting a minute."""
+    get_huey(app)
+    app.extensions[TASKS]["send_outbox"]()
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[mail.WAKE_SENDER] = functools.partial(wake_sender, app)
