@@ -9,6 +9,7 @@ PORT ?= 5000
 
 help:
 	@echo "make run     install into $(VENV), load the demo, serve on http://$(HOST):$(PORT)"
+	@echo "             with the worker sending email beside it"
 	@echo "make test    install, lint, then the test suite (again on PostgreSQL when"
 	@echo "             FORUM_TEST_POSTGRES_URL is set)"
 	@echo "make check   the quality gates: every page of the demo through the HTML checker,"
@@ -32,8 +33,12 @@ $(VENV)/.installed: pyproject.toml
 
 run: install
 	$(BIN)/forum demo
-	@echo "Serving Forum on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
-	$(BIN)/forum run --host $(HOST) --port $(PORT)
+	@echo "Serving Forum on http://$(HOST):$(PORT)/ (Ctrl-C stops it), with the worker that sends"
+	@echo "its email (into instance/mail unless FORUM_MAIL_URL says otherwise; see /admin/mail)"
+	@# The worker runs beside the server and stops with it, by its own PID.
+	@$(BIN)/forum worker & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/forum run --host $(HOST) --port $(PORT)
 
 demo: install
 	$(BIN)/forum demo

@@ -98,7 +98,7 @@ def _due_windows(users: list[User], now: datetime) -> list[tuple[Window, str]]:
         db.session.execute(
             select(Digest.user_id, Digest.period_key).where(
                 Digest.user_id.in_(list(periods)),
-                Digest.period_key.in_({key for _, key in periods.values()}),
+                Digest.period_key.in_(sorted({key for _, key in periods.values()})),
             )
         ).all()
     )

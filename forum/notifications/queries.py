@@ -173,7 +173,7 @@ def digest_contents(windows: list[Window]) -> dict[int, DigestContent]:
         new_posts = list(
             db.session.scalars(
                 select(Post).where(
-                    Post.discussion_id.in_(discussion_ids),
+                    Post.discussion_id.in_(sorted(discussion_ids)),
                     Post.state == PostState.PUBLISHED,
                     Post.created_at >= earliest,
                     Post.created_at < latest,
@@ -207,13 +207,15 @@ def digest_contents(windows: list[Window]) -> dict[int, DigestContent]:
         d.id: d
         for d in db.session.scalars(
             select(Discussion)
-            .where(Discussion.id.in_(shown_ids))
+            .where(Discussion.id.in_(sorted(shown_ids)))
             .options(joinedload(Discussion.article), joinedload(Discussion.group))
         )
     }
     author_ids = {p.author_id for p in new_posts} | {p.author_id for p, _ in replies}
     authors = dict(
-        db.session.execute(select(User.id, User.display_name).where(User.id.in_(author_ids))).all()
+        db.session.execute(
+            select(User.id, User.display_name).where(User.id.in_(sorted(author_ids)))
+        ).all()
     )
 
     posts_by_discussion: dict[int, list[Post]] = defaultdict(list)

@@ -182,7 +182,7 @@ def _recipients_of_post(post: Post, author_id: int) -> dict[int, str]:
     recipients: dict[int, str] = {}
     names = mentioned_usernames(post.body_md)
     if names:
-        for user_id in db.session.scalars(select(User.id).where(User.username.in_(names))):
+        for user_id in db.session.scalars(select(User.id).where(User.username.in_(sorted(names)))):
             recipients[user_id] = Kind.MENTION
     follower_ids = db.session.scalars(
         select(Follow.user_id).where(Follow.discussion_id == post.discussion_id)
@@ -205,11 +205,11 @@ def notify_post_published(post: Post, now: datetime | None = None) -> list[Notif
     recipients = _recipients_of_post(post, post.author_id)
     if not recipients:
         return []
-    users = db.session.scalars(select(User).where(User.id.in_(recipients))).all()
+    users = db.session.scalars(select(User).where(User.id.in_(list(recipients)))).all()
     already = set(
         db.session.scalars(
             select(Notification.user_id).where(
-                Notification.post_id == post.id, Notification.user_id.in_(recipients)
+                Notification.post_id == post.id, Notification.user_id.in_(list(recipients))
             )
         )
     )
