@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
 from forum.accounts.models import User
@@ -107,31 +107,54 @@ def get_post_for(viewer, post_id: int) -> Post:
     return post
 
 
-def _build_tree(
-    viewer, parents: list[Post], descendants: list[Post], sort: str
-) -> tuple[set[int], set[int]]:
-    """Attach each post's visible replies as ``post.children``; return the viewer's votes and
-    flags among them."""
+def _build_tree(parents: list[Post], descendants: list[Post], sort: str) -> list[int]:
+    """Attach each post's visible replies as ``post.children``; return the ids shown."""
     children: dict[int, list[Post]] = defaultdict(list)
     for post in descendants:
         children[post.parent_id].append(post)
     key = _sort_key(sort)
     for post in [*parents, *descendants]:
         post.children = sorted(children.get(post.id, []), key=key)
-    ids = [post.id for post in [*parents, *descendants]]
-    if not is_signed_in(viewer) or not ids:
-        return set(), set()
-    votes = select(Vote.post_id).where(Vote.user_id == viewer.id, Vote.post_id.in_(ids))
-    flags = select(Flag.post_id).where(Flag.user_id == viewer.id, Flag.post_id.in_(ids))
-    return set(db.session.scalars(votes)), set(db.session.scalars(flags))
+    return [post.id for post in [*parents, *descendants]]
 
 
-def _is_following(viewer, discussion: Discussion) -> bool:
+@dataclass
+class ViewerMarks:
+    voted: set[int] = field(default_factory=set)
+    flagged: set[int] = field(default_factory=set)
+    following: bool = False
+
+
+def _viewer_marks(viewer, discussion: Discussion, ids: list[int]) -> ViewerMarks:
+    """The viewer's votes and flags among the posts shown, and whether they follow the
+    discussion: one query, however many posts."""
+    marks = ViewerMarks()
     if not is_signed_in(viewer):
-        return False
-    return (
-        db.session.get(Follow, {"discussion_id": discussion.id, "user_id": viewer.id}) is not None
-    )
+        return marks
+    parts = [
+        select(literal("follow").label("kind"), Follow.discussion_id.label("id")).where(
+            Follow.discussion_id == discussion.id, Follow.user_id == viewer.id
+        )
+    ]
+    if ids:
+        parts.append(
+            select(literal("vote"), Vote.post_id).where(
+                Vote.user_id == viewer.id, Vote.post_id.in_(ids)
+            )
+        )
+        parts.append(
+            select(literal("flag"), Flag.post_id).where(
+                Flag.user_id == viewer.id, Flag.post_id.in_(ids)
+            )
+        )
+    for kind, found_id in db.session.execute(union_all(*parts)):
+        if kind == "vote":
+            marks.voted.add(found_id)
+        elif kind == "flag":
+            marks.flagged.add(found_id)
+        else:
+            marks.following = True
+    return marks
 
 
 def _with_authors(statement: Select) -> Select:
@@ -166,14 +189,14 @@ def thread_page(viewer, discussion: Discussion, page: int, sort: str) -> ThreadP
                 )
             )
         )
-    voted, flagged = _build_tree(viewer, roots.items, descendants, sort)
+    marks = _viewer_marks(viewer, discussion, _build_tree(roots.items, descendants, sort))
     return ThreadPage(
         page=roots,
         sort=sort,
         roots=roots.items,
-        voted=voted,
-        flagged=flagged,
-        is_following=_is_following(viewer, discussion),
+        voted=marks.voted,
+        flagged=marks.flagged,
+        is_following=marks.following,
         max_depth=depth,
     )
 
@@ -194,14 +217,14 @@ def continued_thread(viewer, post: Post) -> ThreadPage:
             )
         )
     )
-    voted, flagged = _build_tree(viewer, [post], descendants, "oldest")
+    marks = _viewer_marks(viewer, post.discussion, _build_tree([post], descendants, "oldest"))
     return ThreadPage(
         page=Page(items=[post], number=1, per_page=1, total=1),
         sort="oldest",
         roots=[post],
-        voted=voted,
-        flagged=flagged,
-        is_following=_is_following(viewer, post.discussion),
+        voted=marks.voted,
+        flagged=marks.flagged,
+        is_following=marks.following,
         max_depth=post.depth + depth,
     )
 

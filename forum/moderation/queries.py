@@ -13,9 +13,10 @@ from sqlalchemy.orm import joinedload
 
 from forum.accounts.models import User
 from forum.core.db import utc_now
-from forum.core.errors import NotVisible
+from forum.core.errors import NotVisible, PermissionDenied
 from forum.core.pagination import Page, paginate
 from forum.discussions.models import Discussion, Post, PostState
+from forum.discussions.permissions import can_view_post
 from forum.extensions import db
 from forum.moderation.models import Action, AuditEntry, Flag
 from forum.moderation.permissions import (
@@ -224,7 +225,8 @@ def author_histories(authors: list[User]) -> dict[int, AuthorHistory]:
 
 
 def get_post_to_moderate(viewer, post_id: int) -> Post:
-    """A post the viewer moderates; others are 404, as if the queue did not hold it."""
+    """A post the viewer moderates: 404 if they may not even see it, 403 if they may only
+    read it."""
     post = db.session.get(
         Post,
         post_id,
@@ -233,8 +235,10 @@ def get_post_to_moderate(viewer, post_id: int) -> Post:
             joinedload(Post.discussion).joinedload(Discussion.article),
         ],
     )
-    if post is None or not can_moderate_post(viewer, post):
-        raise NotVisible("There is no such post in your moderation queue.")
+    if post is None or not can_view_post(viewer, post):
+        raise NotVisible("There is no such post.")
+    if not can_moderate_post(viewer, post):
+        raise PermissionDenied("Only this discussion's moderators can moderate this post.")
     return post
 
 

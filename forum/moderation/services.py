@@ -2,7 +2,7 @@
 
 Every action checks its permission first, checks the state it acts on in the UPDATE itself
 (so of two moderators acting at once the first wins and the second is told), and writes one
-row of the audit log. Services flush; the caller commits, then sends any email.
+row of the audit log. Services flush and queue their emails in the outbox; the caller commits.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from forum.accounts.models import User, UserStatus
 from forum.core.db import utc_now
 from forum.core.errors import PermissionDenied, ValidationFailed
+from forum.core.mail import queue_email
 from forum.discussions import services as discussions
 from forum.discussions.models import Discussion, Post, PostState
 from forum.extensions import db
@@ -30,6 +31,7 @@ from forum.moderation.models import (
     Policy,
 )
 from forum.moderation.policy import DEFAULTS, check_read_only, effective_policy, word_list
+from forum.notifications.services import notify_post_published
 
 MAX_REASON_LENGTH = 2000
 
@@ -137,15 +139,23 @@ def _checked_reason(reason: str | None, required: bool, field_name: str = "reaso
 # Posts ----------------------------------------------------------------------------------
 
 
+def _publish_held(post: Post, now: datetime) -> None:
+    """A held post becomes visible: counted, its author trusted a little more, and the people
+    who follow the discussion or were answered told now rather than when it was written."""
+    _move(post, PostState.PENDING, PostState.PUBLISHED, moderated_at=now)
+    discussions.count_published(post, +1, now=now)
+    post.author.approved_post_count = User.approved_post_count + 1
+    _resolve_flags(post, now)
+    db.session.flush()
+    notify_post_published(post, now)
+
+
 def approve_post(actor: User, post: Post, now: datetime | None = None) -> Post:
     """Publish a held post, or keep a flagged one: its flags are resolved."""
     now = now or utc_now()
     permissions.require_moderate_post(actor, post)
     if post.state is PostState.PENDING:
-        _move(post, PostState.PENDING, PostState.PUBLISHED, moderated_at=now)
-        discussions.count_published(post, +1, now=now)
-        post.author.approved_post_count = User.approved_post_count + 1
-        _resolve_flags(post, now)
+        _publish_held(post, now)
     elif post.state is PostState.PUBLISHED and _resolve_flags(post, now):
         post.moderated_at = now
     else:
@@ -170,6 +180,15 @@ def reject_post(actor: User, post: Post, reason: str, now: datetime | None = Non
     _resolve_flags(post, now)
     record(actor, Action.REJECT, now, post=post, reason=reason)
     db.session.flush()
+    queue_email(
+        post.author.email,
+        "moderation/post_rejected",
+        user_id=post.author_id,
+        now=now,
+        post=post,
+        user=post.author,
+        article=post.discussion.article,
+    )
     return post
 
 
@@ -184,10 +203,7 @@ def edit_and_approve_post(
     reason = _checked_reason(reason, required=False)
     before = post.body_md
     discussions.edit_post(actor, post, body, now)
-    _move(post, PostState.PENDING, PostState.PUBLISHED, moderated_at=now)
-    discussions.count_published(post, +1, now=now)
-    post.author.approved_post_count = User.approved_post_count + 1
-    _resolve_flags(post, now)
+    _publish_held(post, now)
     record(
         actor, Action.EDIT_APPROVE, now, post=post, reason=reason, before=before,
         after=post.body_md,

@@ -24,7 +24,7 @@ from forum.core.pagination import page_number
 from forum.core.urls import safe_next
 from forum.discussions import queries as discussion_queries
 from forum.extensions import db
-from forum.moderation import emails, permissions, policy, queries, services
+from forum.moderation import permissions, policy, queries, services
 from forum.moderation.forms import (
     BanForm,
     FlagForm,
@@ -109,7 +109,6 @@ def reject_post(post_id: int):
             show_refusal(form, error)
         else:
             db.session.commit()
-            emails.send_rejection_notices([post])
             flash(f"Rejected the post by {post.author.display_name}; they are told why.", "success")
             return redirect(_back())
     status = 422 if form.errors else 200
@@ -184,8 +183,6 @@ def moderate_many():
         )
         return redirect(_back())
     db.session.commit()
-    if action == "reject":
-        emails.send_rejection_notices(result.done)
     done = "Approved" if action == "approve" else "Rejected"
     flash(f"{done} {len(result.done)} post{'' if len(result.done) == 1 else 's'}.", "success")
     for message in result.skipped:

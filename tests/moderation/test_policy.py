@@ -13,7 +13,7 @@ from forum.moderation import services
 from forum.moderation.models import Mode
 from forum.moderation.policy import effective_policy, site_policy, words_in
 from tests.conftest import login, post_form
-from tests.moderation.conftest import set_policy, trust
+from tests.moderation.conftest import make_membership, set_policy, trust
 
 
 def post(actor, discussion, body="A fair point about the border.", parent=None):
@@ -114,6 +114,7 @@ def test_a_new_users_post_may_collect_several_reasons(reader, discussion):
 def test_a_group_overrides_the_site_and_a_discussion_overrides_the_group(
     reader, group, discussion, group_discussion
 ):
+    make_membership(group, reader)
     set_policy(group_id=group.id, mode=Mode.NONE)
     assert post(reader, discussion).is_pending
     assert post(reader, group_discussion, "In the group").is_published
@@ -141,6 +142,7 @@ def test_the_read_only_switch_stops_all_but_admins(reader, moderator, admin, dis
 
 
 def test_a_group_cannot_switch_the_site_out_of_read_only(reader, group, group_discussion):
+    make_membership(group, reader)
     set_policy(read_only=True)
     set_policy(group_id=group.id, read_only=False)
     with pytest.raises(PermissionDenied):

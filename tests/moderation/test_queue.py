@@ -10,10 +10,12 @@ from sqlalchemy import select, update
 from forum.accounts.models import UserStatus
 from forum.core.db import utc_now
 from forum.core.errors import PermissionDenied, ValidationFailed
+from forum.discussions import services as discussions
 from forum.discussions.models import Post, PostRevision, PostState
 from forum.extensions import db
 from forum.moderation import queries, services
 from forum.moderation.models import Action, AuditEntry
+from forum.notifications.models import Notification
 from tests import factories
 from tests.conftest import count_queries, login, post_form
 from tests.moderation.conftest import make_pending
@@ -293,3 +295,17 @@ def test_the_first_page_costs_the_same_queries_however_many_items(
         html = queue_page(client)
     assert html.count('class="queue-item"') == queries.ITEMS_PER_PAGE
     assert len(many) == len(few)
+
+
+def test_a_held_reply_tells_the_parents_author_only_once_approved(
+    moderator, discussion, reader, other_reader
+):
+    parent = factories.make_post(discussion, other_reader, "A question?")
+    reply = discussions.post_reply(reader, discussion, parent, "An answer, held.")
+    db.session.commit()
+    assert reply.is_pending
+    assert db.session.scalar(select(Notification)) is None
+    services.approve_post(moderator, reply)
+    db.session.commit()
+    told = db.session.scalar(select(Notification))
+    assert (told.user_id, told.post_id) == (other_reader.id, reply.id)
