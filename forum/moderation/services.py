@@ -254,6 +254,22 @@ def moderate_many(
     return result
 
 
+def reject_pending_of(
+    actor: User, author: User, reason: str, now: datetime | None = None
+) -> BulkResult:
+    """Reject every post of ``author`` waiting in the queues ``actor`` moderates."""
+    reason = _checked_reason(reason, required=True)
+    waiting = db.session.scalars(
+        select(Post)
+        .where(Post.author_id == author.id, Post.state == PostState.PENDING)
+        .order_by(Post.id)
+    ).all()
+    mine = [post for post in waiting if permissions.can_moderate_post(actor, post)]
+    if not mine:
+        permissions.require_moderate(actor)
+    return moderate_many(actor, mine, "reject", reason, now)
+
+
 # Flags ----------------------------------------------------------------------------------
 
 

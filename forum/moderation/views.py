@@ -190,6 +190,27 @@ def moderate_many():
     return redirect(_back())
 
 
+@bp.post("/moderation/users/<int:user_id>/reject-pending")
+@login_required
+def reject_pending_of(user_id: int):
+    permissions.require_moderate(current_user)
+    author = queries.get_user(user_id)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        flash("Give a reason to reject these posts: their author is told it.", "error")
+        return redirect(_back())
+    result = services.reject_pending_of(current_user, author, form.reason.data)
+    db.session.commit()
+    count = len(result.done)
+    flash(
+        f"Rejected {count} waiting post{'' if count == 1 else 's'} by {author.display_name}.",
+        "success",
+    )
+    for message in result.skipped:
+        flash(message, "warning")
+    return redirect(_back())
+
+
 @bp.post("/moderation/discussions/<int:discussion_id>/lock")
 @login_required
 def lock_discussion(discussion_id: int):

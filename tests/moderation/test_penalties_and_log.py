@@ -98,7 +98,8 @@ def test_the_log_is_append_only(moderator, reader, discussion):
         db.session.flush()
 
 
-def test_the_log_page_filters_and_paginates(client, moderator, discussion):
+def test_the_log_page_filters_and_paginates(client, moderator, discussion, monkeypatch):
+    monkeypatch.setattr(queries, "LOG_PER_PAGE", 4)
     for n in range(queries.LOG_PER_PAGE + 1):
         author = factories.make_user(f"a{n}@example.org", f"Author {n}")
         services.approve_post(moderator, make_pending(discussion, author, f"Held {n}"))

@@ -281,14 +281,16 @@ def test_the_first_page_costs_the_same_queries_however_many_items(
     discussion = db.session.merge(discussion)
     parent = db.session.merge(parent)
     flagger = factories.make_user("flagger@example.org", "Fay Flagger")
-    for n in range(30):
+    for n in range(queries.ITEMS_PER_PAGE + 1):
         author = factories.make_user(f"author{n}@example.org", f"Author {n}")
         make_pending(discussion, author, f"Held {n}", parent=parent if n % 2 else None)
-        published = factories.make_post(discussion, author, f"Flagged {n}")
-        services.flag_post(flagger, published, "spam")
-        services.reject_post(
-            db.session.merge(moderator), make_pending(discussion, author, f"Bad {n}"), "No"
-        )
+        if n % 5 == 0:
+            # Some authors with flags on their published posts and rejections in their history.
+            published = factories.make_post(discussion, author, f"Flagged {n}")
+            services.flag_post(flagger, published, "spam")
+            services.reject_post(
+                db.session.merge(moderator), make_pending(discussion, author, f"Bad {n}"), "No"
+            )
     db.session.commit()
     db.session.expunge_all()
     with count_queries() as many:
@@ -309,3 +311,32 @@ def test_a_held_reply_tells_the_parents_author_only_once_approved(
     db.session.commit()
     told = db.session.scalar(select(Notification))
     assert (told.user_id, told.post_id) == (other_reader.id, reply.id)
+
+
+def test_reject_all_of_a_users_waiting_posts(client, moderator, discussion, reader, other_reader):
+    mine = [make_pending(discussion, reader, f"Spam {n}") for n in range(3)]
+    other = make_pending(discussion, other_reader, "Innocent")
+    login(client, moderator)
+    assert "Reject all 3 waiting posts" in queue_page(client)
+    response = post_form(
+        client, f"/moderation/users/{reader.id}/reject-pending", {"reason": "Advertising"},
+        follow_redirects=True,
+    )  # fmt: skip
+    assert "Rejected 3 waiting posts by Rita Reader" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert {post.state for post in mine} == {PostState.REJECTED}
+    assert other.state is PostState.PENDING
+
+
+def test_the_queue_filters_by_article_and_group(
+    client, moderator, discussion, group_discussion, reader, group
+):
+    make_pending(discussion, reader, "Public one")
+    make_pending(group_discussion, reader, "Group one")
+    login(client, moderator)
+    html = queue_page(client, f"?group={group.id}")
+    assert "Group one" in html and "Public one" not in html
+    other = factories.public_discussion(factories.make_article("Other Article"))
+    make_pending(other, reader, "Elsewhere")
+    html = queue_page(client, f"?article={other.article_id}")
+    assert "Elsewhere" in html and "Public one" not in html and "Group one" not in html
