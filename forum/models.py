@@ -3,7 +3,7 @@
 from forum.accounts.models import User
 from forum.articles.models import Article, Figure, Reading
 from forum.discussions.models import Discussion, Follow, Post, PostRevision, Vote
-from forum.groups.models import Group, Membership
+from forum.groups.models import Group, GroupSession, Membership, Rsvp, SessionReading
 from forum.moderation.models import AuditEntry, Flag, Penalty, Policy
 
 __all__ = [
@@ -14,12 +14,15 @@ __all__ = [
     "Flag",
     "Follow",
     "Group",
+    "GroupSession",
     "Membership",
     "Penalty",
     "Policy",
     "Post",
     "PostRevision",
     "Reading",
+    "Rsvp",
+    "SessionReading",
     "User",
     "Vote",
 ]

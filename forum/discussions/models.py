@@ -10,7 +10,7 @@ from forum.accounts.models import User
 from forum.articles.models import Article
 from forum.core.db import CreatedMixin, UTCDateTime, enum_column
 from forum.extensions import db
-from forum.groups.models import Group
+from forum.groups.models import Group, GroupSession
 
 PATH_WIDTH = 10  # digits per id in a materialised path
 
@@ -27,7 +27,7 @@ class Discussion(CreatedMixin, db.Model):
 
     __tablename__ = "discussions"
     __table_args__ = (
-        CheckConstraint("article_id IS NOT NULL", name="subject"),
+        CheckConstraint("article_id IS NOT NULL OR session_id IS NOT NULL", name="subject"),
         UniqueConstraint("article_id", "group_id"),
         # UNIQUE treats NULLs as distinct, so the one public discussion needs its own index.
         Index(
@@ -46,6 +46,10 @@ class Discussion(CreatedMixin, db.Model):
     group_id: Mapped[int | None] = mapped_column(
         ForeignKey("groups.id", ondelete="CASCADE"), index=True
     )
+    # A group session's own thread (with the session's group_id); article_id is then None.
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("group_sessions.id", ondelete="CASCADE"), unique=True
+    )
     is_locked: Mapped[bool] = mapped_column(default=False)
     # Kept current by the services: published posts, and top-level ones for pagination.
     post_count: Mapped[int] = mapped_column(default=0)
@@ -53,6 +57,7 @@ class Discussion(CreatedMixin, db.Model):
 
     article: Mapped[Article | None] = relationship()
     group: Mapped[Group | None] = relationship()
+    session: Mapped[GroupSession | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<Discussion {self.id}>"

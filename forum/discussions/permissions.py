@@ -5,6 +5,7 @@ from __future__ import annotations
 from forum.accounts.permissions import is_active_member, is_admin, is_signed_in
 from forum.core.errors import PermissionDenied
 from forum.discussions.models import Discussion, Post, PostState
+from forum.groups.permissions import can_post_in_group, can_view_group
 from forum.moderation.permissions import (
     can_moderate_discussion,
     can_moderate_post,
@@ -16,7 +17,8 @@ def can_view_discussion(user, discussion: Discussion) -> bool:
     article = discussion.article
     if article is not None and article.is_hidden and not is_admin(user):
         return False
-    return True
+    # A group's discussions are as visible as the group.
+    return discussion.group is None or can_view_group(user, discussion.group)
 
 
 def can_view_post(user, post: Post) -> bool:
@@ -33,6 +35,8 @@ def _reply_refusal(user, discussion: Discussion) -> str | None:
         return "Verify your email address before posting: follow the link we emailed you."
     if user.is_banned():
         return penalty_notice(user)
+    if discussion.group is not None and not can_post_in_group(user, discussion.group):
+        return "Join the group to take part in its discussions."
     if discussion.is_locked and not can_moderate_discussion(user, discussion):
         return "This discussion is closed to new posts."
     return None

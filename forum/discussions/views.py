@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
 from forum.core.errors import ValidationFailed
@@ -10,15 +20,47 @@ from forum.core.forms import show_refusal
 from forum.discussions import permissions, queries, services
 from forum.discussions.forms import CommentForm, EditPostForm, ReplyForm
 from forum.discussions.models import Discussion, Post
-from forum.extensions import db
+from forum.extensions import db, limiter
 
 bp = Blueprint("discussions", __name__)
 
 
 @bp.app_template_global()
 def discussion_url(discussion: Discussion, **params) -> str:
-    """Where a discussion is read: for an article's discussion, the article page."""
+    """Where a discussion is read: for an article's discussion, the article page (a group's
+    with ?group=); for a session's, the session page."""
+    if discussion.session_id is not None:
+        return url_for(
+            "groups.show_session",
+            slug=discussion.group.slug,
+            session_id=discussion.session_id,
+            **params,
+        )
+    if discussion.group_id is not None:
+        params.setdefault("group", discussion.group.slug)
     return url_for("articles.show_article", slug=discussion.article.slug, **params)
+
+
+def _per_person() -> str:
+    return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()
+
+
+def _posting_limited(view):
+    """Posts made (not forms refused) are limited per person and per address, against floods;
+    the limits are FORUM settings ``RATELIMIT_POSTING`` and ``RATELIMIT_POSTING_ADDRESS``."""
+    made = dict(
+        methods=["POST"],
+        deduct_when=lambda response: response.status_code == 302,
+        error_message="You are posting very quickly. Please wait a minute and try again.",
+    )
+    view = limiter.limit(
+        lambda: current_app.config.get("RATELIMIT_POSTING_ADDRESS", "60 per minute"), **made
+    )(view)
+    return limiter.limit(
+        lambda: current_app.config.get("RATELIMIT_POSTING", "10 per minute"),
+        key_func=_per_person,
+        **made,
+    )(view)
 
 
 def _post_url(post: Post) -> str:
@@ -53,7 +95,12 @@ def show_thread(post_id: int):
 
 def _publish(form, discussion: Discussion, parent: Post | None, template: str):
     """Post the form's text; on refusal show the form again with the text kept."""
-    if form.validate_on_submit():
+    if form.validate_on_submit() and form.website.data:
+        # Only a robot fills in the field people are asked to leave empty.
+        form.form_errors.append(
+            "The post was not accepted: leave the last field empty, and post again."
+        )
+    elif form.validate_on_submit():
         try:
             post = services.post_reply(current_user, discussion, parent, form.body.data)
         except services.DuplicatePost as duplicate:
@@ -79,6 +126,7 @@ def _publish(form, discussion: Discussion, parent: Post | None, template: str):
 
 @bp.post("/discussions/<int:discussion_id>/posts")
 @login_required
+@_posting_limited
 def create_post(discussion_id: int):
     discussion = queries.get_discussion_for(current_user, discussion_id)
     return _publish(CommentForm(), discussion, None, "discussions/compose.html")
@@ -86,6 +134,7 @@ def create_post(discussion_id: int):
 
 @bp.route("/posts/<int:post_id>/reply", methods=["GET", "POST"])
 @login_required
+@_posting_limited
 def reply_to_post(post_id: int):
     parent = queries.get_post_for(current_user, post_id)
     if request.method == "GET":

@@ -1,13 +1,19 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.accounts.models import User
-from forum.core.db import CreatedMixin, enum_column
+from forum.core.db import CreatedMixin, UTCDateTime, enum_column, utc_now
 from forum.extensions import db
+
+if TYPE_CHECKING:
+    # articles.models imports this module (an article's groups).
+    from forum.articles.models import Article
 
 
 class Visibility(enum.StrEnum):
@@ -33,6 +39,42 @@ class MemberState(enum.StrEnum):
     BANNED = "banned"
 
 
+class VenueType(enum.StrEnum):
+    LIBRARY = "library"
+    RETIREMENT = "retirement"
+    CLASSROOM = "classroom"
+    FAITH = "faith"
+    ONLINE = "online"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return VENUE_LABELS[self]
+
+
+VENUE_LABELS = {
+    VenueType.LIBRARY: "Library",
+    VenueType.RETIREMENT: "Retirement community",
+    VenueType.CLASSROOM: "Classroom",
+    VenueType.FAITH: "Faith-based",
+    VenueType.ONLINE: "Online",
+    VenueType.OTHER: "Other",
+}
+
+
+class SessionStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class RsvpStatus(enum.StrEnum):
+    GOING = "going"
+    MAYBE = "maybe"
+    DECLINED = "declined"
+    # Wanted to go when the session was full: promoted, oldest first, when a seat frees.
+    WAITLISTED = "waitlisted"
+
+
 class Group(CreatedMixin, db.Model):
     __tablename__ = "groups"
 
@@ -47,6 +89,13 @@ class Group(CreatedMixin, db.Model):
         enum_column(JoinPolicy, "join_policy"), default=JoinPolicy.OPEN
     )
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    place: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    venue_type: Mapped[VenueType] = mapped_column(
+        enum_column(VenueType, "venue_type"),
+        default=VenueType.OTHER,
+        server_default=VenueType.OTHER.value,
+    )
+    meeting_pattern: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="group", cascade="all, delete-orphan"
@@ -71,4 +120,92 @@ class Membership(CreatedMixin, db.Model):
     )
 
     group: Mapped[Group] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship()
+
+
+class GroupSession(CreatedMixin, db.Model):
+    """One meeting of a group. Times are stored in UTC; ``timezone`` is the zone the organiser
+    set them in, so a season keeps its local hour across daylight-saving changes."""
+
+    __tablename__ = "group_sessions"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
+        Index("ix_group_sessions_group_start", "group_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    topic: Mapped[str] = mapped_column(String(200), default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    place: Mapped[str] = mapped_column(String(200), default="")
+    online_url: Mapped[str] = mapped_column(String(500), default="")
+    # None: no limit.
+    capacity: Mapped[int | None] = mapped_column()
+    agenda_md: Mapped[str] = mapped_column(Text, default="")
+    agenda_html: Mapped[str] = mapped_column(Text, default="")
+    questions_md: Mapped[str] = mapped_column(Text, default="")
+    questions_html: Mapped[str] = mapped_column(Text, default="")
+    facilitator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[SessionStatus] = mapped_column(
+        enum_column(SessionStatus, "session_status"), default=SessionStatus.SCHEDULED
+    )
+    # Raised on every change that calendars must pick up (RFC 5545 SEQUENCE).
+    sequence: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+    group: Mapped[Group] = relationship()
+    facilitator: Mapped[User | None] = relationship()
+    readings: Mapped[list[SessionReading]] = relationship(
+        order_by="SessionReading.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status is SessionStatus.CANCELLED
+
+    def __repr__(self) -> str:
+        return f"<GroupSession {self.id} {self.title!r}>"
+
+
+class SessionReading(db.Model):
+    """An article to read before a session, in the organiser's order."""
+
+    __tablename__ = "session_readings"
+    __table_args__ = (UniqueConstraint("session_id", "article_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("group_sessions.id", ondelete="CASCADE"), index=True
+    )
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(default=0)
+
+    article: Mapped[Article] = relationship("Article")
+
+
+class Rsvp(CreatedMixin, db.Model):
+    """One person's answer for one session, and whether they came."""
+
+    __tablename__ = "rsvps"
+    __table_args__ = (
+        UniqueConstraint("session_id", "user_id"),
+        Index("ix_rsvps_session_status", "session_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("group_sessions.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[RsvpStatus] = mapped_column(enum_column(RsvpStatus, "rsvp_status"))
+    # When the current status was chosen: the waitlist is served in this order.
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    # None until the organiser marks attendance; walk-ins get a row with attended=True.
+    attended: Mapped[bool | None] = mapped_column()
+
+    session: Mapped[GroupSession] = relationship()
     user: Mapped[User] = relationship()

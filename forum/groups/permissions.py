@@ -1,14 +1,29 @@
-"""Who may do what with groups: functions of the actor and the group, which read at most the
-actor's own membership row."""
+"""Who may do what with groups and their sessions: functions of the actor and the group (or
+session), which read at most the actor's own membership row.
+
+Visibility is not decided here alone: queries turn "may not view" into a 404, so a
+members-only group and everything in it do not exist for others.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
-from forum.accounts.permissions import is_admin, is_signed_in
+from forum.accounts.permissions import is_active_member, is_admin, is_signed_in
+from forum.core.db import utc_now
 from forum.core.errors import PermissionDenied
 from forum.extensions import db
-from forum.groups.models import Group, MemberRole, Membership, MemberState, Visibility
+from forum.groups.models import (
+    Group,
+    GroupSession,
+    JoinPolicy,
+    MemberRole,
+    Membership,
+    MemberState,
+    Visibility,
+)
 
 
 def membership_of(user, group: Group) -> Membership | None:
@@ -20,18 +35,32 @@ def membership_of(user, group: Group) -> Membership | None:
     )
 
 
-def is_group_member(user, group: Group) -> bool:
+def _role_of(user, group: Group) -> MemberRole | None:
+    """The user's role if they are an active member, else None."""
     membership = membership_of(user, group)
-    return membership is not None and membership.state is MemberState.ACTIVE
+    if membership is None or membership.state is not MemberState.ACTIVE:
+        return None
+    return membership.role
+
+
+def is_group_member(user, group: Group) -> bool:
+    return _role_of(user, group) is not None
 
 
 def is_group_organiser(user, group: Group) -> bool:
+    return _role_of(user, group) is MemberRole.ORGANISER
+
+
+def is_pending_member(user, group: Group) -> bool:
     membership = membership_of(user, group)
-    return (
-        membership is not None
-        and membership.state is MemberState.ACTIVE
-        and membership.role is MemberRole.ORGANISER
-    )
+    return membership is not None and membership.state is MemberState.PENDING
+
+
+def _runs_group(user, group: Group) -> bool:
+    return is_admin(user) or is_group_organiser(user, group)
+
+
+# The group ---------------------------------------------------------------------------------
 
 
 def can_view_group(user, group: Group) -> bool:
@@ -41,8 +70,26 @@ def can_view_group(user, group: Group) -> bool:
     return is_admin(user) or is_group_member(user, group)
 
 
+def can_create_group(user) -> bool:
+    return is_admin(user)
+
+
+def require_create_group(user) -> None:
+    if not can_create_group(user):
+        raise PermissionDenied("Only site admins can create groups.")
+
+
+def can_edit_group(user, group: Group) -> bool:
+    return _runs_group(user, group)
+
+
+def require_edit_group(user, group: Group) -> None:
+    if not can_edit_group(user, group):
+        raise PermissionDenied("Only the group's organisers and site admins can edit the group.")
+
+
 def can_manage_members(user, group: Group) -> bool:
-    return is_admin(user) or is_group_organiser(user, group)
+    return _runs_group(user, group)
 
 
 def require_manage_members(user, group: Group) -> None:
@@ -50,10 +97,119 @@ def require_manage_members(user, group: Group) -> None:
         raise PermissionDenied("Only the group's organisers and site admins can manage members.")
 
 
-def can_edit_group(user, group: Group) -> bool:
-    return is_admin(user) or is_group_organiser(user, group)
+def _join_refusal(user, group: Group, invited: bool = False) -> str | None:
+    if not is_signed_in(user):
+        return "Log in to join the group."
+    if not is_active_member(user):
+        return "Verify your email address before joining a group."
+    membership = membership_of(user, group)
+    if membership is not None:
+        if membership.state is MemberState.BANNED:
+            return "You cannot join this group."
+        if membership.state is MemberState.PENDING:
+            return "Your request to join is waiting for an organiser."
+        return "You are already a member of this group."
+    if group.join_policy is JoinPolicy.INVITE and not invited:
+        return "This group is open by invitation only: ask an organiser for an invitation."
+    return None
 
 
-def require_edit_group(user, group: Group) -> None:
-    if not can_edit_group(user, group):
-        raise PermissionDenied("Only the group's organisers and site admins can edit the group.")
+def can_join_group(user, group: Group) -> bool:
+    """May ask to join (open: joins at once; by request: waits for an organiser)."""
+    return _join_refusal(user, group) is None
+
+
+def require_join_group(user, group: Group, invited: bool = False) -> None:
+    reason = _join_refusal(user, group, invited)
+    if reason:
+        raise PermissionDenied(reason)
+
+
+def can_leave_group(user, group: Group) -> bool:
+    membership = membership_of(user, group)
+    return membership is not None and membership.state in (
+        MemberState.ACTIVE,
+        MemberState.PENDING,
+    )
+
+
+def require_leave_group(user, group: Group) -> None:
+    if not can_leave_group(user, group):
+        raise PermissionDenied("You are not a member of this group.")
+
+
+# Sessions ----------------------------------------------------------------------------------
+
+
+def can_view_session(user, session: GroupSession) -> bool:
+    return can_view_group(user, session.group)
+
+
+def can_schedule_session(user, group: Group) -> bool:
+    return _runs_group(user, group)
+
+
+def require_schedule_session(user, group: Group) -> None:
+    if not can_schedule_session(user, group):
+        raise PermissionDenied("Only the group's organisers and site admins can schedule sessions.")
+
+
+def can_edit_session(user, session: GroupSession) -> bool:
+    return _runs_group(user, session.group)
+
+
+def require_edit_session(user, session: GroupSession) -> None:
+    if not can_edit_session(user, session):
+        raise PermissionDenied("Only the group's organisers and site admins can change sessions.")
+
+
+def _rsvp_refusal(user, session: GroupSession, now: datetime | None = None) -> str | None:
+    if not is_signed_in(user):
+        return "Log in to say whether you are coming."
+    if not is_group_member(user, session.group):
+        return "Join the group to say whether you are coming."
+    if session.is_cancelled:
+        return "This session is cancelled."
+    if session.ends_at <= (now or utc_now()):
+        return "This session is over."
+    return None
+
+
+def can_rsvp(user, session: GroupSession, now: datetime | None = None) -> bool:
+    return _rsvp_refusal(user, session, now) is None
+
+
+def require_rsvp(user, session: GroupSession, now: datetime | None = None) -> None:
+    reason = _rsvp_refusal(user, session, now)
+    if reason:
+        raise PermissionDenied(reason)
+
+
+def can_see_rsvps(user, session: GroupSession) -> bool:
+    return _runs_group(user, session.group)
+
+
+def can_mark_attendance(user, session: GroupSession) -> bool:
+    return _runs_group(user, session.group)
+
+
+def require_mark_attendance(user, session: GroupSession) -> None:
+    if not can_mark_attendance(user, session):
+        raise PermissionDenied("Only the group's organisers and site admins can mark attendance.")
+
+
+# Group discussions of articles ---------------------------------------------------------------
+
+
+def can_open_group_discussion(user, group: Group) -> bool:
+    """Members start their group's discussion of an article."""
+    return is_active_member(user) and (is_group_member(user, group) or is_admin(user))
+
+
+def require_open_group_discussion(user, group: Group) -> None:
+    if not can_open_group_discussion(user, group):
+        raise PermissionDenied("Only members of the group can open its discussion of an article.")
+
+
+def can_post_in_group(user, group: Group) -> bool:
+    return is_admin(user) or is_group_member(user, group)

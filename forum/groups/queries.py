@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import current_app
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from forum.accounts.models import User
 from forum.accounts.permissions import is_admin, is_signed_in
 from forum.articles.models import Article, article_groups
 from forum.core.errors import NotVisible
 from forum.core.pagination import Page, paginate
+from forum.discussions.models import Discussion
 from forum.extensions import db
-from forum.groups.models import Group, MemberRole, Membership, MemberState, Visibility
-from forum.groups.permissions import can_view_group
+from forum.groups.models import (
+    Group,
+    GroupSession,
+    MemberRole,
+    Membership,
+    MemberState,
+    Rsvp,
+    RsvpStatus,
+    Visibility,
+)
+from forum.groups.permissions import can_view_group, can_view_session
 
 GROUPS_PER_PAGE = 20
 MEMBERS_PER_PAGE = 50
@@ -42,13 +54,23 @@ def _member_count():
     )
 
 
-def list_groups(viewer, page: int) -> Page:
-    """One page of the directory: rows of (group, active member count), by name."""
+def _containing(column, words: str):
+    pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return func.lower(column).like(pattern.lower(), escape="\\")
+
+
+def list_groups(viewer, page: int, name: str = "", place: str = "") -> Page:
+    """One page of the directory: rows of (group, active member count), by name; ``name`` and
+    ``place`` narrow it to groups whose name or place contains those words."""
     statement = (
         select(Group, _member_count().label("member_count"))
         .where(_visible_to(viewer))
         .order_by(func.lower(Group.name), Group.id)
     )
+    if name.strip():
+        statement = statement.where(_containing(Group.name, name.strip()))
+    if place.strip():
+        statement = statement.where(_containing(Group.place, place.strip()))
     return paginate(statement, page, GROUPS_PER_PAGE, scalars=False)
 
 
@@ -114,3 +136,197 @@ def group_articles(group: Group, page: int) -> Page:
         .order_by(Article.published_at.desc(), Article.id.desc())
     )
     return paginate(statement, page, current_app.config["ARTICLES_PER_PAGE"])
+
+
+# Sessions -----------------------------------------------------------------------------------
+
+
+def get_session_for(viewer, group: Group, session_id: int) -> GroupSession:
+    """A session of ``group`` (already checked visible to the viewer)."""
+    session = db.session.get(GroupSession, session_id)
+    if session is None or session.group_id != group.id or not can_view_session(viewer, session):
+        raise NotVisible("There is no such session.")
+    return session
+
+
+def upcoming_sessions(group: Group, now: datetime, limit: int = 10) -> list[GroupSession]:
+    """Sessions not yet over, cancelled ones included (so people see the cancellation)."""
+    return list(
+        db.session.scalars(
+            select(GroupSession)
+            .where(GroupSession.group_id == group.id, GroupSession.ends_at > now)
+            .order_by(GroupSession.starts_at, GroupSession.id)
+            .limit(limit)
+        )
+    )
+
+
+def past_sessions(group: Group, now: datetime, limit: int = 10) -> list[GroupSession]:
+    return list(
+        db.session.scalars(
+            select(GroupSession)
+            .where(GroupSession.group_id == group.id, GroupSession.ends_at <= now)
+            .order_by(GroupSession.starts_at.desc(), GroupSession.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def calendar_sessions(group: Group, since: datetime) -> list[GroupSession]:
+    """What the calendar feed carries: sessions from ``since`` on, cancelled ones included."""
+    return list(
+        db.session.scalars(
+            select(GroupSession)
+            .where(GroupSession.group_id == group.id, GroupSession.ends_at >= since)
+            .order_by(GroupSession.starts_at, GroupSession.id)
+            .options(selectinload(GroupSession.readings))
+        )
+    )
+
+
+def session_discussion(session: GroupSession) -> Discussion:
+    discussion = db.session.scalar(select(Discussion).where(Discussion.session_id == session.id))
+    if discussion is None:
+        raise NotVisible("This session has no discussion.")
+    return discussion
+
+
+def rsvp_of(viewer, session: GroupSession) -> Rsvp | None:
+    if not is_signed_in(viewer):
+        return None
+    return db.session.scalar(
+        select(Rsvp).where(Rsvp.session_id == session.id, Rsvp.user_id == viewer.id)
+    )
+
+
+def rsvp_counts(session: GroupSession) -> dict[RsvpStatus, int]:
+    rows = db.session.execute(
+        select(Rsvp.status, func.count(Rsvp.id))
+        .where(Rsvp.session_id == session.id)
+        .group_by(Rsvp.status)
+    )
+    counts = {status: 0 for status in RsvpStatus}
+    counts.update(dict(rows.all()))
+    return counts
+
+
+def session_rsvps(session: GroupSession) -> list[Rsvp]:
+    """Everyone who answered, going first then waitlist (in turn), maybe, declined."""
+    order = {RsvpStatus.GOING: 0, RsvpStatus.WAITLISTED: 1, RsvpStatus.MAYBE: 2}
+    rsvps = db.session.scalars(
+        select(Rsvp)
+        .where(Rsvp.session_id == session.id)
+        .options(joinedload(Rsvp.user))
+        .order_by(Rsvp.answered_at, Rsvp.id)
+    )
+    return sorted(rsvps, key=lambda r: order.get(r.status, 3))
+
+
+def pending_requests(group: Group) -> list[Membership]:
+    return list(
+        db.session.scalars(
+            select(Membership)
+            .where(Membership.group_id == group.id, Membership.state == MemberState.PENDING)
+            .options(joinedload(Membership.user))
+            .order_by(Membership.created_at, Membership.id)
+        )
+    )
+
+
+def find_membership(group: Group, membership_id: int) -> Membership:
+    membership = db.session.get(Membership, membership_id)
+    if membership is None or membership.group_id != group.id:
+        raise NotVisible("That person is not in this group.")
+    return membership
+
+
+def find_active_member(group: Group, user_id: int) -> User | None:
+    return db.session.scalar(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.group_id == group.id,
+            Membership.user_id == user_id,
+            Membership.state == MemberState.ACTIVE,
+        )
+    )
+
+
+def all_members(group: Group) -> list[User]:
+    """Every active member by name: for the facilitator and walk-in choices."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.group_id == group.id, Membership.state == MemberState.ACTIVE)
+            .order_by(func.lower(User.display_name), User.id)
+        )
+    )
+
+
+def reading_choices(limit: int = 200) -> list[Article]:
+    """Articles an organiser may assign as readings, newest first."""
+    return list(
+        db.session.scalars(
+            select(Article)
+            .where(Article.is_hidden.is_(False))
+            .order_by(Article.published_at.desc(), Article.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+# Group discussions --------------------------------------------------------------------------
+
+
+def group_discussions(group: Group, limit: int = 20) -> list[Discussion]:
+    """The group's own discussions of articles, most recently active first."""
+    return list(
+        db.session.scalars(
+            select(Discussion)
+            .join(Article, Article.id == Discussion.article_id)
+            .where(Discussion.group_id == group.id, Article.is_hidden.is_(False))
+            .options(joinedload(Discussion.article))
+            .order_by(Discussion.last_post_at.desc().nulls_last(), Discussion.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def article_group_discussions(viewer, article: Article) -> list[Discussion]:
+    """The groups' discussions of ``article`` that ``viewer`` may see, busiest first."""
+    return list(
+        db.session.scalars(
+            select(Discussion)
+            .join(Group, Group.id == Discussion.group_id)
+            .where(Discussion.article_id == article.id, _visible_to(viewer))
+            .options(joinedload(Discussion.group))
+            .order_by(Discussion.post_count.desc(), func.lower(Group.name))
+        )
+    )
+
+
+def get_group_discussion_for(viewer, article: Article, slug: str) -> Discussion:
+    group = get_group_for(viewer, slug)
+    discussion = db.session.scalar(
+        select(Discussion).where(
+            Discussion.article_id == article.id, Discussion.group_id == group.id
+        )
+    )
+    if discussion is None:
+        raise NotVisible("This group has not opened a discussion of this article.")
+    return discussion
+
+
+def viewer_groups(viewer) -> list[Group]:
+    """The groups the viewer is an active member of, by name."""
+    if not is_signed_in(viewer):
+        return []
+    return list(
+        db.session.scalars(
+            select(Group)
+            .join(Membership, Membership.group_id == Group.id)
+            .where(Membership.user_id == viewer.id, Membership.state == MemberState.ACTIVE)
+            .order_by(func.lower(Group.name))
+        )
+    )

@@ -1,21 +1,54 @@
-"""The rules of groups.
+"""The rules of groups and their sessions.
 
 ``actor=None`` means the operator at the command line, who may do anything; every other
-actor goes through the permission checks.
+actor goes through the permission checks. Services flush; the caller commits once.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select, update
 
 from forum.accounts.models import User
-from forum.core.errors import ValidationFailed
-from forum.core.text import slugify
+from forum.articles.models import Article
+from forum.core.db import utc_now
+from forum.core.errors import PermissionDenied, ValidationFailed
+from forum.core.text import render_markdown, slugify
+from forum.core.timefmt import is_timezone
+from forum.discussions.models import Discussion
 from forum.extensions import db
-from forum.groups import permissions
-from forum.groups.models import Group, JoinPolicy, MemberRole, Membership, MemberState, Visibility
+from forum.groups import emails, permissions
+from forum.groups.models import (
+    Group,
+    GroupSession,
+    JoinPolicy,
+    MemberRole,
+    Membership,
+    MemberState,
+    Rsvp,
+    RsvpStatus,
+    SessionReading,
+    SessionStatus,
+    VenueType,
+    Visibility,
+)
 
 MAX_DESCRIPTION = 5000
+MAX_MARKDOWN = 20_000
+INVITE_SALT = "group-invitation"
+INVITE_VALID_FOR = timedelta(days=14)
+SEASON_LENGTH = 8
+# Weekly or fortnightly: the two rhythms a season keeps.
+SEASON_INTERVALS = {7: "weekly", 14: "fortnightly"}
+MAX_READINGS = 10
+
+
+# Groups -------------------------------------------------------------------------------------
 
 
 def ensure_group(name: str) -> Group:
@@ -38,6 +71,96 @@ def ensure_group(name: str) -> Group:
         db.session.add(group)
         db.session.flush()
     return group
+
+
+@dataclass
+class GroupInput:
+    name: str
+    description: str = ""
+    place: str = ""
+    venue_type: VenueType | str = VenueType.OTHER
+    meeting_pattern: str = ""
+    visibility: Visibility | str = Visibility.PUBLIC
+    join_policy: JoinPolicy | str = JoinPolicy.OPEN
+    timezone: str = "UTC"
+
+
+def _enum(enum_class, value, field_name: str):
+    try:
+        return enum_class(value)
+    except ValueError:
+        choices = ", ".join(member.value for member in enum_class)
+        raise ValidationFailed(field_name, f"Choose one of {choices}.") from None
+
+
+def _short(value: str | None, field_name: str, limit: int, required: bool = False) -> str:
+    value = " ".join((value or "").split())
+    if required and not value:
+        raise ValidationFailed(field_name, "This cannot be empty.")
+    if len(value) > limit:
+        raise ValidationFailed(field_name, f"Keep this under {limit} characters.")
+    return value
+
+
+def _apply_group_values(group: Group, values: GroupInput) -> None:
+    group.name = _short(values.name, "name", 200, required=True)
+    description = (values.description or "").strip()
+    if len(description) > MAX_DESCRIPTION:
+        raise ValidationFailed(
+            "description", f"Keep the description under {MAX_DESCRIPTION} characters."
+        )
+    group.description = description
+    group.place = _short(values.place, "place", 200)
+    group.venue_type = _enum(VenueType, values.venue_type, "venue_type")
+    group.meeting_pattern = _short(values.meeting_pattern, "meeting_pattern", 200)
+    group.visibility = _enum(Visibility, values.visibility, "visibility")
+    group.join_policy = _enum(JoinPolicy, values.join_policy, "join_policy")
+    if not is_timezone(values.timezone):
+        raise ValidationFailed("timezone", "Choose a time zone from the list.")
+    group.timezone = values.timezone
+
+
+def create_group(actor: User | None, values: GroupInput) -> Group:
+    """A new group; the admin who creates it is its first organiser."""
+    if actor is not None:
+        permissions.require_create_group(actor)
+    slug = slugify(_short(values.name, "name", 200, required=True))
+    if db.session.scalar(select(Group.id).where(Group.slug == slug)) is not None:
+        raise ValidationFailed("name", "A group with this name already exists.")
+    group = Group(slug=slug)
+    _apply_group_values(group, values)
+    db.session.add(group)
+    db.session.flush()
+    if actor is not None:
+        add_member(None, group, actor, MemberRole.ORGANISER)
+    return group
+
+
+def edit_group(actor: User | None, group: Group, values: GroupInput) -> Group:
+    """Change what the group says about itself and how people join (the slug stays)."""
+    if actor is not None:
+        permissions.require_edit_group(actor, group)
+    _apply_group_values(group, values)
+    db.session.flush()
+    return group
+
+
+def update_group(actor: User | None, group: Group, *, description: str | None = None) -> Group:
+    """Change the group's description only (the demo and the command line)."""
+    if actor is not None:
+        permissions.require_edit_group(actor, group)
+    if description is not None:
+        description = description.strip()
+        if len(description) > MAX_DESCRIPTION:
+            raise ValidationFailed(
+                "description", f"Keep the description under {MAX_DESCRIPTION} characters."
+            )
+        group.description = description
+    db.session.flush()
+    return group
+
+
+# Members ------------------------------------------------------------------------------------
 
 
 def add_member(
@@ -64,22 +187,467 @@ def add_member(
         )
         db.session.add(membership)
     else:
+        if membership.role is MemberRole.ORGANISER and role is not MemberRole.ORGANISER:
+            _keep_an_organiser(group, membership)
         membership.role = role
         membership.state = MemberState.ACTIVE
     db.session.flush()
     return membership
 
 
-def update_group(actor: User | None, group: Group, *, description: str | None = None) -> Group:
-    """Change what the group says about itself."""
-    if actor is not None:
-        permissions.require_edit_group(actor, group)
-    if description is not None:
-        description = description.strip()
-        if len(description) > MAX_DESCRIPTION:
-            raise ValidationFailed(
-                "description", f"Keep the description under {MAX_DESCRIPTION} characters."
-            )
-        group.description = description
+def join_group(actor: User, group: Group) -> Membership:
+    """Join an open group at once, or ask to join one that takes requests (the organisers are
+    told). A group open by invitation only is joined through the invitation's link."""
+    permissions.require_join_group(actor, group)
+    if group.join_policy is JoinPolicy.OPEN:
+        return add_member(None, group, actor)
+    membership = Membership(
+        group_id=group.id, user_id=actor.id, role=MemberRole.MEMBER, state=MemberState.PENDING
+    )
+    db.session.add(membership)
     db.session.flush()
-    return group
+    for organiser in _organisers(group):
+        emails.queue_join_request(organiser, group, actor)
+    return membership
+
+
+def _organisers(group: Group) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.group_id == group.id,
+                Membership.state == MemberState.ACTIVE,
+                Membership.role == MemberRole.ORGANISER,
+            )
+            .order_by(User.id)
+        )
+    )
+
+
+def _pending(group: Group, membership: Membership) -> Membership:
+    if membership.group_id != group.id or membership.state is not MemberState.PENDING:
+        raise ValidationFailed(None, "That request has already been answered.")
+    return membership
+
+
+def approve_request(actor: User | None, group: Group, membership: Membership) -> Membership:
+    if actor is not None:
+        permissions.require_manage_members(actor, group)
+    _pending(group, membership).state = MemberState.ACTIVE
+    db.session.flush()
+    emails.queue_request_answered(membership.user, group, approved=True)
+    return membership
+
+
+def decline_request(actor: User | None, group: Group, membership: Membership) -> None:
+    if actor is not None:
+        permissions.require_manage_members(actor, group)
+    user = _pending(group, membership).user
+    db.session.delete(membership)
+    db.session.flush()
+    emails.queue_request_answered(user, group, approved=False)
+
+
+def _keep_an_organiser(group: Group, leaving: Membership) -> None:
+    others = db.session.scalar(
+        select(func.count(Membership.id)).where(
+            Membership.group_id == group.id,
+            Membership.id != leaving.id,
+            Membership.state == MemberState.ACTIVE,
+            Membership.role == MemberRole.ORGANISER,
+        )
+    )
+    if not others:
+        raise ValidationFailed(
+            None, "A group needs an organiser: make someone else an organiser first."
+        )
+
+
+def leave_group(actor: User, group: Group) -> None:
+    """Leave the group (or withdraw a request to join). The last organiser stays."""
+    permissions.require_leave_group(actor, group)
+    membership = permissions.membership_of(actor, group)
+    if membership.role is MemberRole.ORGANISER and membership.state is MemberState.ACTIVE:
+        _keep_an_organiser(group, membership)
+    db.session.delete(membership)
+    db.session.flush()
+
+
+def remove_member(actor: User | None, group: Group, membership: Membership) -> None:
+    if actor is not None:
+        permissions.require_manage_members(actor, group)
+    if membership.group_id != group.id:
+        raise ValidationFailed(None, "That person is not in this group.")
+    if membership.role is MemberRole.ORGANISER and membership.state is MemberState.ACTIVE:
+        _keep_an_organiser(group, membership)
+    db.session.delete(membership)
+    db.session.flush()
+
+
+def _invite_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=INVITE_SALT)
+
+
+def invitation_token(group: Group, email: str) -> str:
+    return _invite_serializer().dumps({"group": group.id, "email": email.strip().lower()})
+
+
+def invite(actor: User | None, group: Group, email: str, now: datetime | None = None) -> str:
+    """Email ``email`` a signed link that lets its holder join ``group``; returns the token."""
+    if actor is not None:
+        permissions.require_manage_members(actor, group)
+    email = (email or "").strip()
+    if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
+        raise ValidationFailed("email", "Enter an email address, like name@example.org.")
+    token = invitation_token(group, email)
+    emails.queue_invitation(email, group, actor, token, INVITE_VALID_FOR.days, now=now)
+    return token
+
+
+def read_invitation(token: str) -> tuple[Group, str]:
+    """The group and address an invitation link is for; refuses a forged or old link."""
+    try:
+        data = _invite_serializer().loads(token, max_age=int(INVITE_VALID_FOR.total_seconds()))
+    except SignatureExpired:
+        raise ValidationFailed(None, "This invitation has expired: ask for a new one.") from None
+    except BadData:
+        raise ValidationFailed(None, "This invitation link is not valid.") from None
+    group = db.session.get(Group, data.get("group")) if isinstance(data, dict) else None
+    if group is None:
+        raise ValidationFailed(None, "This invitation is for a group that no longer exists.")
+    return group, data["email"]
+
+
+def accept_invitation(actor: User, token: str) -> Membership:
+    """Join the group the link invites to: the link is for one email address, the actor's."""
+    group, email = read_invitation(token)
+    if actor.email.lower() != email:
+        raise PermissionDenied(
+            f"This invitation was sent to {email}; log in with that address to accept it."
+        )
+    permissions.require_join_group(actor, group, invited=True)
+    return add_member(None, group, actor)
+
+
+# Sessions -----------------------------------------------------------------------------------
+
+
+@dataclass
+class SessionInput:
+    """A session as the organiser describes it: local wall-clock times in ``timezone``."""
+
+    title: str
+    starts_on: date
+    starts_at: time
+    ends_at: time
+    timezone: str
+    topic: str = ""
+    place: str = ""
+    online_url: str = ""
+    capacity: int | None = None
+    agenda_md: str = ""
+    questions_md: str = ""
+    facilitator_id: int | None = None
+    # Articles to read first, in order: each a slug or the article's address.
+    readings: list[str] = field(default_factory=list)
+
+
+def to_utc(day: date, clock: time, zone_name: str) -> datetime:
+    """The instant a wall clock in ``zone_name`` shows ``clock`` on ``day``. In the hour the
+    clocks skip, the time after the change; in the hour they repeat, the first of the two."""
+    local = datetime.combine(day, clock).replace(tzinfo=ZoneInfo(zone_name))
+    return local.astimezone(ZoneInfo("UTC"))
+
+
+def _reading_slug(line: str) -> str:
+    """An article's slug from its slug, its path or its full address."""
+    line = line.strip().split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    return line.rsplit("/articles/", 1)[-1] if "/articles/" in line else line
+
+
+def _readings(lines: list[str]) -> list[int]:
+    """The ids of the articles named one a line, in order; an unknown one is refused by name."""
+    slugs = list(dict.fromkeys(_reading_slug(line) for line in lines if line.strip()))
+    if len(slugs) > MAX_READINGS:
+        raise ValidationFailed("readings", f"Choose at most {MAX_READINGS} readings.")
+    found = dict(
+        db.session.execute(
+            select(Article.slug, Article.id).where(
+                Article.slug.in_(slugs), Article.is_hidden.is_(False)
+            )
+        ).all()
+    )
+    for slug in slugs:
+        if slug not in found:
+            raise ValidationFailed("readings", f"There is no article {slug!r} on this site.")
+    return [found[slug] for slug in slugs]
+
+
+def _apply_session_values(group: Group, session: GroupSession, values: SessionInput) -> None:
+    session.title = _short(values.title, "title", 200, required=True)
+    session.topic = _short(values.topic, "topic", 200)
+    if not is_timezone(values.timezone):
+        raise ValidationFailed("timezone", "Choose a time zone from the list.")
+    session.timezone = values.timezone
+    starts = to_utc(values.starts_on, values.starts_at, values.timezone)
+    ends = to_utc(values.starts_on, values.ends_at, values.timezone)
+    if ends <= starts:
+        raise ValidationFailed("ends_at", "The session must end after it starts.")
+    session.starts_at, session.ends_at = starts, ends
+    session.place = _short(values.place, "place", 200)
+    online_url = (values.online_url or "").strip()
+    if online_url and not online_url.startswith(("https://", "http://")):
+        raise ValidationFailed("online_url", "Give the full link, starting with https://.")
+    if len(online_url) > 500:
+        raise ValidationFailed("online_url", "Keep the link under 500 characters.")
+    session.online_url = online_url
+    if values.capacity is not None and values.capacity < 1:
+        raise ValidationFailed("capacity", "Give at least 1 seat, or leave it empty for no limit.")
+    session.capacity = values.capacity
+    for name in ("agenda", "questions"):
+        source = (getattr(values, f"{name}_md") or "").strip()
+        if len(source) > MAX_MARKDOWN:
+            raise ValidationFailed(f"{name}_md", f"Keep this under {MAX_MARKDOWN:,} characters.")
+        setattr(session, f"{name}_md", source)
+        setattr(session, f"{name}_html", render_markdown(source) if source else "")
+    if values.facilitator_id is not None:
+        facilitator = db.session.get(User, values.facilitator_id)
+        if facilitator is None or not permissions.is_group_member(facilitator, group):
+            raise ValidationFailed("facilitator_id", "The facilitator must be a group member.")
+    session.facilitator_id = values.facilitator_id
+    ids = _readings(values.readings)
+    session.readings = [
+        SessionReading(article_id=article_id, position=position)
+        for position, article_id in enumerate(ids)
+    ]
+
+
+def _open_session_discussion(session: GroupSession) -> None:
+    db.session.add(Discussion(session_id=session.id, group_id=session.group_id))
+
+
+def schedule_session(
+    actor: User | None, group: Group, values: SessionInput, now: datetime | None = None
+) -> GroupSession:
+    """A new session with its own discussion thread."""
+    if actor is not None:
+        permissions.require_schedule_session(actor, group)
+    now = now or utc_now()
+    session = GroupSession(group_id=group.id, group=group, created_at=now, updated_at=now)
+    _apply_session_values(group, session, values)
+    db.session.add(session)
+    db.session.flush()
+    _open_session_discussion(session)
+    db.session.flush()
+    return session
+
+
+def parse_season_lines(text: str) -> list[tuple[str, list[str]]]:
+    """One session a line: its topic, then optionally "|" and its readings (article slugs or
+    addresses, separated by spaces or commas)."""
+    plan = []
+    for line in (text or "").split("\n"):
+        topic, _, readings = line.partition("|")
+        topic = " ".join(topic.split())
+        if topic:
+            plan.append((topic, readings.replace(",", " ").split()))
+    return plan
+
+
+def schedule_season(
+    actor: User | None,
+    group: Group,
+    first: SessionInput,
+    plan: list[tuple[str, list[str]]],
+    interval_days: int = 7,
+    now: datetime | None = None,
+) -> list[GroupSession]:
+    """A season: one session per (topic, readings) in ``plan``, every week or fortnight from
+    ``first``'s date, each at the same local time (so the hour holds when the clocks change).
+    ``first`` gives what the sessions share: title, times, place, capacity, agenda."""
+    if actor is not None:
+        permissions.require_schedule_session(actor, group)
+    if interval_days not in SEASON_INTERVALS:
+        raise ValidationFailed("interval", "Choose weekly or fortnightly.")
+    if not plan:
+        raise ValidationFailed("plan", "Give one topic a line, one line for each session.")
+    if len(plan) > 2 * SEASON_LENGTH:
+        raise ValidationFailed("plan", f"A season has at most {2 * SEASON_LENGTH} sessions.")
+    sessions = []
+    for number, (topic, readings) in enumerate(plan):
+        values = replace(
+            first,
+            starts_on=first.starts_on + timedelta(days=interval_days * number),
+            topic=topic,
+            title=f"{first.title} {number + 1}: {topic}" if first.title.strip() else topic,
+            readings=readings,
+        )
+        try:
+            sessions.append(schedule_session(None, group, values, now))
+        except ValidationFailed as error:
+            field_name = "plan" if error.field in ("readings", "topic", "title") else error.field
+            raise ValidationFailed(field_name, f"Session {number + 1}: {error.message}") from None
+    return sessions
+
+
+def edit_session(
+    actor: User | None, session: GroupSession, values: SessionInput, now: datetime | None = None
+) -> GroupSession:
+    if actor is not None:
+        permissions.require_edit_session(actor, session)
+    if session.is_cancelled:
+        raise ValidationFailed(None, "A cancelled session cannot be changed.")
+    _lock(session)
+    _apply_session_values(session.group, session, values)
+    session.sequence += 1
+    session.updated_at = now or utc_now()
+    db.session.flush()
+    _promote_waitlist(session, now or utc_now())
+    return session
+
+
+def cancel_session(
+    actor: User | None, session: GroupSession, reason: str = "", now: datetime | None = None
+) -> GroupSession:
+    """Cancel the session; everyone who said they were going (or waits for a seat) is told."""
+    if actor is not None:
+        permissions.require_edit_session(actor, session)
+    if session.is_cancelled:
+        return session
+    session.status = SessionStatus.CANCELLED
+    session.sequence += 1
+    session.updated_at = now or utc_now()
+    db.session.flush()
+    reason = _short(reason, "reason", 500)
+    told = db.session.scalars(
+        select(Rsvp).where(
+            Rsvp.session_id == session.id,
+            Rsvp.status.in_((RsvpStatus.GOING, RsvpStatus.MAYBE, RsvpStatus.WAITLISTED)),
+        )
+    )
+    for rsvp in told:
+        emails.queue_session_cancelled(rsvp.user, session, reason, now=now)
+    return session
+
+
+# RSVPs and attendance ----------------------------------------------------------------------
+
+
+def _lock(session: GroupSession) -> None:
+    """Serialise seat-taking for one session: a no-op write takes PostgreSQL's row lock and
+    SQLite's write lock before the seats are counted, so two last-seat requests queue up."""
+    db.session.execute(
+        update(GroupSession)
+        .where(GroupSession.id == session.id)
+        .values(sequence=GroupSession.sequence)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def seats_taken(session: GroupSession) -> int:
+    return db.session.scalar(
+        select(func.count(Rsvp.id)).where(
+            Rsvp.session_id == session.id, Rsvp.status == RsvpStatus.GOING
+        )
+    )
+
+
+def respond(
+    actor: User, session: GroupSession, status: RsvpStatus | str, now: datetime | None = None
+) -> Rsvp:
+    """Going, maybe or declined. "Going" to a full session puts the actor on the waitlist;
+    freeing a seat promotes the first person waiting, who is told."""
+    now = now or utc_now()
+    permissions.require_rsvp(actor, session, now)
+    status = _enum(RsvpStatus, status, "status")
+    if status is RsvpStatus.WAITLISTED:
+        status = RsvpStatus.GOING
+    _lock(session)
+    rsvp = db.session.scalar(
+        select(Rsvp).where(Rsvp.session_id == session.id, Rsvp.user_id == actor.id)
+    )
+    previous = rsvp.status if rsvp else None
+    if status is RsvpStatus.GOING and previous in (RsvpStatus.GOING, RsvpStatus.WAITLISTED):
+        return rsvp
+    if status is RsvpStatus.GOING:
+        full = session.capacity is not None and seats_taken(session) >= session.capacity
+        status = RsvpStatus.WAITLISTED if full else RsvpStatus.GOING
+    if rsvp is None:
+        rsvp = Rsvp(session_id=session.id, user_id=actor.id, status=status, answered_at=now)
+        db.session.add(rsvp)
+    rsvp.status = status
+    rsvp.answered_at = now
+    db.session.flush()
+    if previous is RsvpStatus.GOING and status is not RsvpStatus.GOING:
+        _promote_waitlist(session, now)
+    return rsvp
+
+
+def _promote_waitlist(session: GroupSession, now: datetime) -> list[Rsvp]:
+    """Fill free seats from the waitlist, first come first served."""
+    if session.capacity is None:
+        free = None
+    else:
+        free = session.capacity - seats_taken(session)
+        if free <= 0:
+            return []
+    waiting = select(Rsvp).where(
+        Rsvp.session_id == session.id, Rsvp.status == RsvpStatus.WAITLISTED
+    )
+    waiting = waiting.order_by(Rsvp.answered_at, Rsvp.id)
+    if free is not None:
+        waiting = waiting.limit(free)
+    promoted = list(db.session.scalars(waiting))
+    for rsvp in promoted:
+        rsvp.status = RsvpStatus.GOING
+        rsvp.answered_at = now
+        emails.queue_promoted(rsvp.user, session, now=now)
+    db.session.flush()
+    return promoted
+
+
+def mark_attendance(
+    actor: User | None,
+    session: GroupSession,
+    attended_ids: set[int],
+    walk_ins: list[User] | None = None,
+) -> None:
+    """Record who came: everyone who answered is marked present or absent; walk-ins (members
+    who never answered) are added as present."""
+    if actor is not None:
+        permissions.require_mark_attendance(actor, session)
+    rsvps = {
+        r.user_id: r for r in db.session.scalars(select(Rsvp).where(Rsvp.session_id == session.id))
+    }
+    for user_id, rsvp in rsvps.items():
+        rsvp.attended = user_id in attended_ids
+    for user in walk_ins or []:
+        if not permissions.is_group_member(user, session.group):
+            raise ValidationFailed("walk_in", f"{user.display_name} is not a member of the group.")
+        rsvp = rsvps.get(user.id)
+        if rsvp is None:
+            rsvp = Rsvp(session_id=session.id, user_id=user.id, status=RsvpStatus.GOING)
+            db.session.add(rsvp)
+        rsvp.attended = True
+    db.session.flush()
+
+
+# Group discussions of articles -------------------------------------------------------------
+
+
+def open_group_discussion(actor: User | None, group: Group, article: Article):
+    """The group's own discussion of ``article``, created on first use."""
+    if actor is not None:
+        permissions.require_open_group_discussion(actor, group)
+    discussion = db.session.scalar(
+        select(Discussion).where(
+            Discussion.article_id == article.id, Discussion.group_id == group.id
+        )
+    )
+    if discussion is None:
+        discussion = Discussion(article_id=article.id, group_id=group.id)
+        db.session.add(discussion)
+        db.session.flush()
+    return discussion

@@ -1,31 +1,128 @@
-"""Pages of groups: the directory, each group's page and its full member list."""
+"""Pages of groups and their sessions. Rules are in services; reads in queries."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
-from flask_login import current_user
+from datetime import timedelta
 
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from forum.articles.queries import get_article_for
+from forum.core.db import utc_now
+from forum.core.errors import ValidationFailed
+from forum.core.forms import Form, show_refusal
 from forum.core.pagination import page_number
-from forum.groups import queries
+from forum.core.timefmt import local, time_tag
+from forum.discussions.queries import thread_page
+from forum.extensions import db
+from forum.groups import calendar, permissions, queries, services
+from forum.groups.forms import (
+    CancelForm,
+    GroupForm,
+    InviteForm,
+    RsvpForm,
+    SeasonForm,
+    SessionForm,
+)
+from forum.groups.models import Group, GroupSession, MemberRole, RsvpStatus
 
 bp = Blueprint("groups", __name__)
+
+# The feed carries the sessions of the last few weeks as well as the future ones.
+CALENDAR_PAST = timedelta(days=60)
+
+
+def _session_url(session: GroupSession, **params) -> str:
+    return url_for("groups.show_session", slug=session.group.slug, session_id=session.id, **params)
+
+
+@bp.app_template_filter("zonetime")
+def zonetime(moment, zone_name: str):
+    """A time in a named zone (the group's), beside the viewer's ``|localtime``."""
+    return time_tag(moment, zone_name)
+
+
+# The directory and the group ---------------------------------------------------------------
 
 
 @bp.get("/groups/")
 def list_groups():
-    page = queries.list_groups(current_user, page_number(request.args.get("page")))
-    return render_template("groups/list.html", page=page)
+    name = request.args.get("name", "")[:200]
+    place = request.args.get("place", "")[:200]
+    page = queries.list_groups(
+        current_user, page_number(request.args.get("page")), name=name, place=place
+    )
+    return render_template("groups/list.html", page=page, name=name, place=place)
+
+
+def _group_input(form: GroupForm) -> services.GroupInput:
+    return services.GroupInput(
+        name=form.name.data or "",
+        description=form.description.data or "",
+        place=form.place.data or "",
+        venue_type=form.venue_type.data,
+        meeting_pattern=form.meeting_pattern.data or "",
+        visibility=form.visibility.data,
+        join_policy=form.join_policy.data,
+        timezone=form.timezone.data or "UTC",
+    )
+
+
+@bp.route("/groups/new", methods=["GET", "POST"])
+@login_required
+def create_group():
+    permissions.require_create_group(current_user)
+    form = GroupForm(data={"timezone": current_user.timezone} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            group = services.create_group(current_user, _group_input(form))
+        except ValidationFailed as error:
+            show_refusal(form, error)
+        else:
+            db.session.commit()
+            flash("The group is created; you are its organiser.", "success")
+            return redirect(url_for(".show_group", slug=group.slug))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("groups/edit.html", form=form, group=None), status
+
+
+@bp.route("/groups/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit_group(slug: str):
+    group = queries.get_group_for(current_user, slug)
+    permissions.require_edit_group(current_user, group)
+    form = GroupForm(obj=group if request.method == "GET" else None)
+    if request.method == "GET":
+        form.venue_type.data = group.venue_type.value
+        form.visibility.data = group.visibility.value
+        form.join_policy.data = group.join_policy.value
+    if form.validate_on_submit():
+        try:
+            services.edit_group(current_user, group, _group_input(form))
+        except ValidationFailed as error:
+            show_refusal(form, error)
+        else:
+            db.session.commit()
+            flash("The group is saved.", "success")
+            return redirect(url_for(".show_group", slug=group.slug))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("groups/edit.html", form=form, group=group), status
 
 
 @bp.get("/groups/<slug>")
 def show_group(slug: str):
     group = queries.get_group_for(current_user, slug)
+    now = utc_now()
     return render_template(
         "groups/show.html",
         group=group,
+        membership=permissions.membership_of(current_user, group),
         leaders=queries.group_leaders(group),
         members=queries.group_members(group, 1, queries.MEMBERS_ON_GROUP_PAGE),
         member_count=queries.member_count(group),
+        upcoming=queries.upcoming_sessions(group, now),
+        past=queries.past_sessions(group, now, limit=5),
+        discussions=queries.group_discussions(group),
         articles=queries.group_articles(group, page_number(request.args.get("page"))),
     )
 
@@ -33,10 +130,371 @@ def show_group(slug: str):
 @bp.get("/groups/<slug>/members")
 def list_members(slug: str):
     group = queries.get_group_for(current_user, slug)
+    manages = permissions.can_manage_members(current_user, group)
     return render_template(
         "groups/members.html",
         group=group,
         leaders=queries.group_leaders(group),
         members=queries.group_members(group, page_number(request.args.get("page"))),
         member_count=queries.member_count(group),
+        requests=queries.pending_requests(group) if manages else [],
+        invite_form=InviteForm() if manages else None,
+        roles=list(MemberRole),
+    )
+
+
+def _checked_post() -> None:
+    """A button-only form: the CSRF token is its whole content."""
+    if not Form().validate_on_submit():
+        abort(400, "The form expired; go back, reload the page and try again.")
+
+
+@bp.post("/groups/<slug>/join")
+@login_required
+def join_group(slug: str):
+    group = queries.get_group_for(current_user, slug)
+    _checked_post()
+    membership = services.join_group(current_user, group)
+    db.session.commit()
+    if membership.state.value == "pending":
+        flash("Your request to join is sent; an organiser will answer it.", "info")
+    else:
+        flash(f"Welcome to {group.name}.", "success")
+    return redirect(url_for(".show_group", slug=group.slug))
+
+
+@bp.post("/groups/<slug>/leave")
+@login_required
+def leave_group(slug: str):
+    group = queries.get_group_for(current_user, slug)
+    _checked_post()
+    try:
+        services.leave_group(current_user, group)
+    except ValidationFailed as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"You have left {group.name}.", "success")
+        if not permissions.can_view_group(current_user, group):
+            return redirect(url_for(".list_groups"))
+    return redirect(url_for(".show_group", slug=group.slug))
+
+
+@bp.post("/groups/<slug>/members/<int:membership_id>/<action>")
+@login_required
+def manage_member(slug: str, membership_id: int, action: str):
+    group = queries.get_group_for(current_user, slug)
+    permissions.require_manage_members(current_user, group)
+    _checked_post()
+    membership = queries.find_membership(group, membership_id)
+    name = membership.user.display_name
+    try:
+        if action == "approve":
+            services.approve_request(current_user, group, membership)
+            message = f"{name} is now a member; they have been told."
+        elif action == "decline":
+            services.decline_request(current_user, group, membership)
+            message = f"{name}'s request is declined; they have been told."
+        elif action == "remove":
+            services.remove_member(current_user, group, membership)
+            message = f"{name} is no longer a member."
+        elif action == "role":
+            services.add_member(current_user, group, membership.user, request.form.get("role", ""))
+            message = f"{name} is now {membership.role.value}."
+        else:
+            abort(404)
+    except ValidationFailed as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for(".list_members", slug=group.slug))
+
+
+@bp.post("/groups/<slug>/invitations")
+@login_required
+def invite(slug: str):
+    group = queries.get_group_for(current_user, slug)
+    permissions.require_manage_members(current_user, group)
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            services.invite(current_user, group, form.email.data)
+        except ValidationFailed as error:
+            show_refusal(form, error)
+        else:
+            db.session.commit()
+            flash(f"An invitation is on its way to {form.email.data}.", "success")
+            return redirect(url_for(".list_members", slug=group.slug))
+    for errors in form.errors.values():
+        flash(" ".join(errors), "error")
+    return redirect(url_for(".list_members", slug=group.slug))
+
+
+@bp.route("/groups/invitations/<token>", methods=["GET", "POST"])
+@login_required
+def accept_invitation(token: str):
+    try:
+        group, email = services.read_invitation(token)
+    except ValidationFailed as error:
+        return render_template("groups/invitation.html", error=error.message, group=None), 400
+    if request.method == "POST":
+        _checked_post()
+        try:
+            services.accept_invitation(current_user, token)
+        except ValidationFailed as error:
+            db.session.rollback()
+            return render_template("groups/invitation.html", error=error.message, group=group), 400
+        db.session.commit()
+        flash(f"Welcome to {group.name}.", "success")
+        return redirect(url_for(".show_group", slug=group.slug))
+    return render_template("groups/invitation.html", group=group, email=email, error=None)
+
+
+# Sessions -----------------------------------------------------------------------------------
+
+
+def _session_input(form: SessionForm) -> services.SessionInput:
+    return services.SessionInput(
+        title=form.title.data or "",
+        topic=form.topic.data or "",
+        starts_on=form.starts_on.data,
+        starts_at=form.starts_at.data,
+        ends_at=form.ends_at.data,
+        timezone=form.timezone.data or "UTC",
+        place=form.place.data or "",
+        online_url=form.online_url.data or "",
+        capacity=form.capacity.data,
+        agenda_md=form.agenda_md.data or "",
+        questions_md=form.questions_md.data or "",
+        facilitator_id=int(form.facilitator_id.data) if form.facilitator_id.data else None,
+        readings=(form.readings.data or "").split(),
+    )
+
+
+def _new_form(form_class, group: Group):
+    data = None
+    if request.method == "GET":
+        data = {"timezone": group.timezone, "place": group.place}
+    return form_class(queries.all_members(group), data=data)
+
+
+@bp.route("/groups/<slug>/sessions/new", methods=["GET", "POST"])
+@login_required
+def schedule_session(slug: str):
+    group = queries.get_group_for(current_user, slug)
+    permissions.require_schedule_session(current_user, group)
+    form = _new_form(SessionForm, group)
+    if form.validate_on_submit():
+        try:
+            session = services.schedule_session(current_user, group, _session_input(form))
+        except ValidationFailed as error:
+            show_refusal(form, error)
+        else:
+            db.session.commit()
+            flash("The session is scheduled.", "success")
+            return redirect(_session_url(session))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("groups/session_form.html", form=form, group=group, session=None), status
+
+
+@bp.route("/groups/<slug>/seasons/new", methods=["GET", "POST"])
+@login_required
+def schedule_season(slug: str):
+    group = queries.get_group_for(current_user, slug)
+    permissions.require_schedule_session(current_user, group)
+    form = _new_form(SeasonForm, group)
+    if form.validate_on_submit():
+        try:
+            sessions = services.schedule_season(
+                current_user,
+                group,
+                _session_input(form),
+                services.parse_season_lines(form.plan.data),
+                int(form.interval.data),
+            )
+        except ValidationFailed as error:
+            show_refusal(form, error)
+        else:
+            db.session.commit()
+            flash(f"The season is scheduled: {len(sessions)} sessions.", "success")
+            return redirect(url_for(".show_group", slug=group.slug))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("groups/season_form.html", form=form, group=group), status
+
+
+@bp.get("/groups/<slug>/sessions/<int:session_id>")
+def show_session(slug: str, session_id: int):
+    group = queries.get_group_for(current_user, slug)
+    session = queries.get_session_for(current_user, group, session_id)
+    discussion = queries.session_discussion(session)
+    thread = thread_page(
+        current_user,
+        discussion,
+        page_number(request.args.get("page")),
+        request.args.get("sort", "oldest"),
+    )
+    rsvp = queries.rsvp_of(current_user, session)
+    return render_template(
+        "groups/session.html",
+        group=group,
+        session=session,
+        discussion=discussion,
+        thread=thread,
+        rsvp=rsvp,
+        counts=queries.rsvp_counts(session),
+        rsvps=queries.session_rsvps(session)
+        if permissions.can_see_rsvps(current_user, session)
+        else [],
+        rsvp_form=RsvpForm(data={"status": rsvp.status.value} if rsvp else None),
+        now=utc_now(),
+    )
+
+
+@bp.route("/groups/<slug>/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_session(slug: str, session_id: int):
+    group = queries.get_group_for(current_user, slug)
+    session = queries.get_session_for(current_user, group, session_id)
+    permissions.require_edit_session(current_user, session)
+    data = None
+    if request.method == "GET":
+        starts = local(session.starts_at, session.timezone)
+        ends = local(session.ends_at, session.timezone)
+        data = {
+            "title": session.title,
+            "topic": session.topic,
+            "starts_on": starts.date(),
+            "starts_at": starts.time().replace(tzinfo=None),
+            "ends_at": ends.time().replace(tzinfo=None),
+            "timezone": session.timezone,
+            "place": session.place,
+            "online_url": session.online_url,
+            "capacity": session.capacity,
+            "facilitator_id": str(session.facilitator_id or ""),
+            "readings": "\n".join(r.article.slug for r in session.readings),
+            "agenda_md": session.agenda_md,
+            "questions_md": session.questions_md,
+        }
+    form = SessionForm(queries.all_members(group), data=data)
+    if form.validate_on_submit():
+        try:
+            services.edit_session(current_user, session, _session_input(form))
+        except ValidationFailed as error:
+            show_refusal(form, error)
+        else:
+            db.session.commit()
+            flash("The session is saved.", "success")
+            return redirect(_session_url(session))
+    status = 422 if form.errors or form.form_errors else 200
+    return (
+        render_template("groups/session_form.html", form=form, group=group, session=session),
+        status,
+    )
+
+
+@bp.route("/groups/<slug>/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel_session(slug: str, session_id: int):
+    group = queries.get_group_for(current_user, slug)
+    session = queries.get_session_for(current_user, group, session_id)
+    permissions.require_edit_session(current_user, session)
+    form = CancelForm()
+    if form.validate_on_submit():
+        services.cancel_session(current_user, session, form.reason.data or "")
+        db.session.commit()
+        flash("The session is cancelled; the people going have been told.", "success")
+        return redirect(_session_url(session))
+    status = 422 if form.errors else 200
+    return render_template("groups/cancel.html", form=form, group=group, session=session), status
+
+
+@bp.post("/groups/<slug>/sessions/<int:session_id>/rsvp")
+@login_required
+def rsvp(slug: str, session_id: int):
+    group = queries.get_group_for(current_user, slug)
+    session = queries.get_session_for(current_user, group, session_id)
+    form = RsvpForm()
+    if not form.validate_on_submit():
+        abort(400, "Choose going, maybe or not going.")
+    answer = services.respond(current_user, session, form.status.data)
+    db.session.commit()
+    messages = {
+        RsvpStatus.GOING: "You are going. See you there!",
+        RsvpStatus.WAITLISTED: "The session is full: you are on the waitlist, and we will "
+        "email you if a seat frees up.",
+        RsvpStatus.MAYBE: "You might come.",
+        RsvpStatus.DECLINED: "You are not going.",
+    }
+    flash(messages[answer.status], "success")
+    return redirect(_session_url(session, _anchor="rsvp"))
+
+
+@bp.route("/groups/<slug>/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
+@login_required
+def mark_attendance(slug: str, session_id: int):
+    group = queries.get_group_for(current_user, slug)
+    session = queries.get_session_for(current_user, group, session_id)
+    permissions.require_mark_attendance(current_user, session)
+    if request.method == "POST":
+        _checked_post()
+        attended = {int(i) for i in request.form.getlist("attended") if i.isdigit()}
+        walk_ins = []
+        for value in request.form.getlist("walk_in"):
+            user = queries.find_active_member(group, int(value)) if value.isdigit() else None
+            if user is not None:
+                walk_ins.append(user)
+        services.mark_attendance(current_user, session, attended, walk_ins)
+        db.session.commit()
+        flash("Attendance is saved.", "success")
+        return redirect(url_for(".mark_attendance", slug=group.slug, session_id=session.id))
+    rsvps = queries.session_rsvps(session)
+    answered = {r.user_id for r in rsvps}
+    return render_template(
+        "groups/attendance.html",
+        group=group,
+        session=session,
+        rsvps=rsvps,
+        others=[m for m in queries.all_members(group) if m.id not in answered],
+    )
+
+
+# Calendars ---------------------------------------------------------------------------------
+
+
+def _ics(body: bytes, filename: str) -> Response:
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@bp.get("/groups/<slug>/calendar.ics")
+def group_calendar(slug: str):
+    group = queries.get_group_for(current_user, slug)
+    sessions = queries.calendar_sessions(group, utc_now() - CALENDAR_PAST)
+    return _ics(calendar.group_calendar(group, sessions), f"{group.slug}.ics")
+
+
+@bp.get("/groups/<slug>/sessions/<int:session_id>/calendar.ics")
+def session_calendar(slug: str, session_id: int):
+    group = queries.get_group_for(current_user, slug)
+    session = queries.get_session_for(current_user, group, session_id)
+    return _ics(calendar.render_calendar(group.name, [session]), f"session-{session.id}.ics")
+
+
+# Group discussions of articles -------------------------------------------------------------
+
+
+@bp.post("/groups/<slug>/discussions")
+@login_required
+def open_discussion(slug: str):
+    group = queries.get_group_for(current_user, slug)
+    _checked_post()
+    article = get_article_for(current_user, request.form.get("article", ""))
+    services.open_group_discussion(current_user, group, article)
+    db.session.commit()
+    return redirect(
+        url_for("articles.show_article", slug=article.slug, group=group.slug, _anchor="discussion")
     )
