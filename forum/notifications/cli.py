@@ -124,7 +124,6 @@ def preview_digest(email: str, now_text: str | None) -> None:
         "notifications/digest",
         user=user,
         content=content,
-        digest=None,
         unsubscribe_url=emails.unsubscribe_url("preview"),
         preferences_url=f"{emails.base_url()}/settings/notifications",
     )

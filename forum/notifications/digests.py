@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -119,25 +120,24 @@ def _due_windows(users: list[User], now: datetime) -> list[tuple[Window, str]]:
     return due_windows
 
 
-def _record(window: Window, key: str, content: DigestContent, now: datetime) -> bool:
-    """Write the period's digest row (and its email when there is something to tell)."""
-    digest = Digest(
-        user_id=window.user.id,
-        period_key=key,
-        window_start=window.start,
-        window_end=window.end,
-        item_count=content.item_count,
-        created_at=now,
+def _queue(window: Window, key: str, content: DigestContent, now: datetime) -> bool:
+    """Add the period's digest row, and its email when there is something to tell."""
+    message = None
+    if content.item_count:
+        token = unsubscribe_token(window.user, DIGEST)
+        message = emails.queue_digest_email(window.user, key, content, token, now=now)
+    db.session.add(
+        Digest(
+            user_id=window.user.id,
+            period_key=key,
+            window_start=window.start,
+            window_end=window.end,
+            item_count=content.item_count,
+            outbox_message_id=message.id if message else None,
+            created_at=now,
+        )
     )
-    db.session.add(digest)
-    db.session.flush()
-    if content.item_count == 0:
-        return False
-    token = unsubscribe_token(window.user, DIGEST)
-    message = emails.queue_digest_email(window.user, digest, content, token, now=now)
-    digest.outbox_message_id = message.id
-    db.session.flush()
-    return True
+    return message is not None
 
 
 def send_due_digests(
@@ -148,31 +148,44 @@ def send_due_digests(
     progress: Callable[[DigestOutcome], None] | None = None,
     count_due: Callable[[int], None] | None = None,
 ) -> list[DigestOutcome]:
-    """Queue every digest due at ``now``; commits once per person, so one failure stays one."""
+    """Queue every digest due at ``now``, a chunk of people per transaction.
+
+    The reads cost the same handful of queries per chunk however many people it holds. One
+    person's email failing to render skips that person (they are due again next run); a chunk
+    that meets another run's rows is rolled back whole and left to that run.
+    """
     now = now or utc_now()
     users = _candidates(only_email)
-    outcomes = []
+    outcomes: list[DigestOutcome] = []
     for offset in range(0, len(users), CHUNK):
         due = _due_windows(users[offset : offset + CHUNK], now)
         if count_due:
             count_due(len(due))
         contents = digest_contents([window for window, _ in due])
-        for window, key in due:
-            content = contents[window.user.id]
-            if dry_run:
-                outcome = DigestOutcome(window.user, key, content.item_count, False)
-            else:
-                try:
-                    sent = _record(window, key, content, now)
-                    db.session.commit()
-                except IntegrityError:
-                    # Another run recorded this period first: it is theirs to send.
-                    db.session.rollback()
-                    continue
+        chunk: list[DigestOutcome] = []
+        try:
+            for window, key in due:
+                content = contents[window.user.id]
+                sent = False
+                if not dry_run:
+                    try:
+                        sent = _queue(window, key, content, now)
+                    except IntegrityError:
+                        raise
+                    except Exception:  # noqa: BLE001 - one person's failure stays theirs
+                        current_app.logger.exception("Digest for user %s failed", window.user.id)
+                        continue
                 outcome = DigestOutcome(window.user, key, content.item_count, sent)
-            outcomes.append(outcome)
-            if progress:
-                progress(outcome)
+                chunk.append(outcome)
+                if progress:
+                    progress(outcome)
+            if not dry_run:
+                db.session.commit()
+        except IntegrityError:
+            # Another run recorded some of these periods first; the rest are due next run.
+            db.session.rollback()
+            continue
+        outcomes.extend(chunk)
     return outcomes
 
 

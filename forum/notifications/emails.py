@@ -63,16 +63,17 @@ def queue_notification_email(notification, token: str, *, now: datetime, user: U
     )
 
 
-def queue_digest_email(user: User, digest, content, token: str, *, now: datetime) -> OutboxMessage:
+def queue_digest_email(
+    user: User, period_key: str, content, token: str, *, now: datetime
+) -> OutboxMessage:
     return queue_email(
         user.email,
         "notifications/digest",
         user_id=user.id,
         headers=unsubscribe_headers(token),
-        idempotency_key=f"digest:{user.id}:{digest.period_key}",
+        idempotency_key=f"digest:{user.id}:{period_key}",
         now=now,
         user=user,
-        digest=digest,
         content=content,
         unsubscribe_url=unsubscribe_url(token),
         preferences_url=f"{base_url()}/settings/notifications",

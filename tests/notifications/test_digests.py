@@ -15,6 +15,7 @@ from forum.extensions import db
 from forum.notifications.digests import due_period, send_due_digests
 from forum.notifications.models import Digest, DigestSchedule
 from tests import factories
+from tests.conftest import count_queries, login
 from tests.notifications.conftest import trust
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "digest.txt"
@@ -198,3 +199,47 @@ def test_the_command_with_dry_run_user_and_now(app, world, reader, other_reader,
     assert bad.exit_code == 2 and "not an ISO-8601 time" in bad.output
     preview = runner.invoke(args=["digests", "preview", "--user", "reader@example.org"])
     assert preview.exit_code == 0 and "Nothing new" in preview.output
+
+
+def _readers(count: int, start: int) -> list:
+    people = []
+    for n in range(start, start + count):
+        person = factories.make_user(f"r{n}@example.org", f"Reader {n}", timezone="Asia/Tokyo")
+        person.digest_frequency = DigestFrequency.DAILY
+        person.created_at = at("2026-11-01T00:00:00+00:00")
+        people.append(person)
+    db.session.commit()
+    return people
+
+
+def test_the_reads_do_not_grow_with_the_number_of_people(world, reader, other_reader, held_mail):
+    from forum.discussions.models import Follow
+
+    reader.digest_frequency = DigestFrequency.OFF
+    post_at(world, other_reader, "2026-11-28T12:00:00+00:00", "News for everyone.")
+
+    def reads_for(people, now):
+        for person in people:
+            db.session.add(Follow(discussion_id=world["discussion"].id, user_id=person.id))
+        db.session.commit()
+        with count_queries() as statements:
+            outcomes = send_due_digests(now, only_email=None)
+        assert all(o.sent for o in outcomes) and len(outcomes) >= len(people)
+        return [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+
+    # 07:05 in Tokyo on two days: 2 digests on the first, 14 on the second.
+    few = reads_for(_readers(2, 0), at("2026-11-28T22:05:00+00:00"))
+    post_at(world, other_reader, "2026-11-29T12:00:00+00:00", "More news.")
+    many = reads_for(_readers(12, 10), at("2026-11-29T22:05:00+00:00"))
+    assert len(many) == len(few), (few, many)
+
+
+def test_the_preview_page_shows_the_next_digest(client, world, reader, other_reader):
+    post_at(world, other_reader, "2026-11-28T12:00:00+00:00", "Preview me.")
+    login(client, reader)
+    # The preview covers the last day when no digest was sent before; the post is older.
+    page = client.get("/settings/digest-preview").get_data(as_text=True)
+    assert "Your next digest" in page
+    post = factories.make_post(world["discussion"], other_reader, "Fresh news.")
+    page = client.get("/settings/digest-preview").get_data(as_text=True)
+    assert "Fresh news." in page and f'href="/posts/{post.id}"' in page
