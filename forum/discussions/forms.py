@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from wtforms import TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from forum.core.forms import Form
@@ -15,12 +15,18 @@ _body_validators = [
 ]
 
 
+HONEYPOT_LABEL = "Leave this field empty (it catches robots that post spam)"
+
+
 class CommentForm(Form):
     body = TextAreaField("Your comment", validators=_body_validators)
+    # Hidden from sight; people leave it empty, spam robots fill in every field.
+    website = StringField(HONEYPOT_LABEL)
 
 
 class ReplyForm(Form):
     body = TextAreaField("Your reply", validators=_body_validators)
+    website = StringField(HONEYPOT_LABEL)
 
 
 class EditPostForm(Form):

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, time
 from flask import (
     Blueprint,
     Response,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -23,7 +24,7 @@ from forum.core.forms import show_refusal
 from forum.core.pagination import page_number
 from forum.core.urls import safe_next
 from forum.discussions import queries as discussion_queries
-from forum.extensions import db
+from forum.extensions import db, limiter
 from forum.moderation import permissions, policy, queries, services
 from forum.moderation.forms import (
     BanForm,
@@ -270,6 +271,14 @@ def ban_user(user_id: int):
 
 @bp.route("/posts/<int:post_id>/flag", methods=["GET", "POST"])
 @login_required
+@limiter.limit(
+    lambda: current_app.config.get("RATELIMIT_FLAGGING", "20 per hour"),
+    # After login_required: the person is known, and each person has their own allowance.
+    key_func=lambda: f"flagger:{current_user.id}",
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 302,
+    error_message="You have flagged many posts in a short time. Please wait and try again.",
+)
 def flag_post(post_id: int):
     post = discussion_queries.get_post_for(current_user, post_id)
     permissions.require_flag_post(current_user, post)

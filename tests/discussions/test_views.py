@@ -304,3 +304,31 @@ def test_the_number_of_queries_does_not_grow_with_posts_or_authors(
         factories.make_post(discussion, author, f"Deeper {n}", parent=reply)
     many = _discussion_queries(client, url)
     assert many == few
+
+
+def test_a_filled_in_honeypot_refuses_the_post_and_keeps_the_text(client, reader, discussion):
+    login(client, reader)
+    response = post_form(
+        client,
+        f"/discussions/{discussion.id}/posts",
+        {"body": "Buy cheap watches", "website": "http://spam.example"},
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "leave the last field empty" in html
+    assert "Buy cheap watches</textarea>" in html
+    assert post_count() == 0
+
+
+def test_posting_is_limited_per_person(app, client, reader, discussion, monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_POSTING", "2 per minute")
+    login(client, reader)
+    url = f"/discussions/{discussion.id}/posts"
+    # A refused form does not count: only posts made do.
+    assert post_form(client, url, {"body": ""}).status_code == 422
+    for n in range(2):
+        assert post_form(client, url, {"body": f"Post {n}"}).status_code == 302
+    response = post_form(client, url, {"body": "One too many"})
+    assert response.status_code == 429
+    assert "posting very quickly" in response.get_data(as_text=True)
+    assert post_count() == 2

@@ -116,3 +116,14 @@ def test_anonymous_visitors_are_asked_to_log_in_to_flag(client, published):
     # CSRF refuses the forged post before anything else; with a token, login comes first.
     assert response.status_code in (302, 400)
     assert client.get(f"/posts/{published.id}/flag").status_code == 302
+
+
+def test_flagging_is_limited_per_person(app, client, reader, discussion, other_reader, monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_FLAGGING", "2 per hour")
+    posts = [factories.make_post(discussion, other_reader, f"Post {n}") for n in range(3)]
+    login(client, reader)
+    for post in posts[:2]:
+        assert post_form(client, f"/posts/{post.id}/flag", {"reason": "spam"}).status_code == 302
+    response = post_form(client, f"/posts/{posts[2].id}/flag", {"reason": "spam"})
+    assert response.status_code == 429
+    assert "flagged many posts" in response.get_data(as_text=True)
