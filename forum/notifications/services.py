@@ -148,8 +148,10 @@ def notify(
     post: Post | None = None,
     detail: str = "",
     now: datetime | None = None,
+    by_email: bool | None = None,
 ) -> Notification:
-    """Tell ``user`` on the site, and by email when they want this kind by email.
+    """Tell ``user`` on the site, and by email when they want this kind by email
+    (``by_email``, when the caller has already read their choice).
 
     Other domains call this for their own kinds (moderation: held, approved, rejected with
     ``detail`` as the reason; groups later: join requests, sessions, ballots).
@@ -166,7 +168,9 @@ def notify(
     )
     db.session.add(notification)
     db.session.flush()
-    if user.is_verified and wants_email(user, kind):
+    if by_email is None:
+        by_email = wants_email(user, kind)
+    if user.is_verified and by_email:
         emails.queue_notification_email(
             notification, unsubscribe_token(user, kind), now=now, user=user
         )
@@ -213,11 +217,20 @@ def notify_post_published(post: Post, now: datetime | None = None) -> list[Notif
             )
         )
     )
+    # Everyone's choices in one read, however many followers the discussion has.
+    chosen = {
+        (row.user_id, row.kind): row.by_email
+        for row in db.session.scalars(
+            select(EmailPreference).where(EmailPreference.user_id.in_(list(recipients)))
+        )
+    }
     made = []
     for user in sorted(users, key=lambda u: u.id):
         if user.id in already or user.is_banned(now) or not can_view_post(user, post):
             continue
-        made.append(notify(user, recipients[user.id], actor=post.author, post=post, now=now))
+        kind = recipients[user.id]
+        by_email = chosen.get((user.id, str(kind)), KINDS[kind].email_default)
+        made.append(notify(user, kind, actor=post.author, post=post, now=now, by_email=by_email))
     return made
 
 

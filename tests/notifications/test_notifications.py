@@ -177,3 +177,23 @@ def test_pages_need_the_right_person(client, reader):
     assert client.get("/settings/notifications").status_code == 302
     login(client, reader)
     assert client.get("/admin/mail").status_code == 403
+
+
+def test_the_reads_of_a_new_post_do_not_grow_with_its_followers(reader, other_reader):
+    from tests.conftest import count_queries
+
+    trust(other_reader)
+
+    def selects_for(followers: int, title: str) -> int:
+        discussion = factories.public_discussion(factories.make_article(title))
+        for n in range(followers):
+            person = factories.make_user(f"f{title[:3]}{n}@example.org", f"Fan {title} {n}")
+            set_following(person, discussion, True)
+        db.session.commit()
+        with count_queries() as statements:
+            post_reply(other_reader, discussion, None, f"News on {title}.")
+            db.session.commit()
+        assert len(notes_for(other_reader)) == 0
+        return sum(1 for s in statements if s.lstrip().upper().startswith("SELECT"))
+
+    assert selects_for(3, "Few Fans") == selects_for(15, "Many Fans")
