@@ -169,3 +169,29 @@ def test_a_group_moderator_sets_their_groups_policy_only(group_moderator, group,
     services.update_scoped_policy(group_moderator, {"mode": Mode.ALL}, group_id=group.id)
     with pytest.raises(PermissionDenied):
         services.update_scoped_policy(group_moderator, {"mode": Mode.NONE}, group_id=other_group.id)
+
+
+def test_an_admin_edits_the_policy_page(client, admin, reader, discussion):
+    login(client, admin)
+    form = client.get("/moderation/policy").get_data(as_text=True)
+    assert 'value="3"' in form and "Read-only site" in form
+    response = post_form(
+        client,
+        "/moderation/policy",
+        {
+            "mode": "all",
+            "new_user_posts": "5",
+            "flag_threshold": "2",
+            "banned_words": "scam\nscam\n fraud ",
+            "suspect_words": "",
+            "hold_links": "y",
+        },
+    )
+    assert response.status_code == 302
+    policy = site_policy()
+    assert (policy.mode, policy.new_user_posts, policy.flag_threshold) == (Mode.ALL, 5, 2)
+    assert policy.banned == ["scam", "fraud"] and policy.hold_links and not policy.read_only
+    bad = post_form(client, "/moderation/policy", {"mode": "all", "new_user_posts": "-1"})
+    assert bad.status_code == 422
+    assert "field-error" in bad.get_data(as_text=True)
+    assert "Changed the policy" in client.get("/moderation/log").get_data(as_text=True)
