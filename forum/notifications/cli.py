@@ -43,7 +43,8 @@ def worker(workers: int) -> None:
     click.echo(f"Forum worker: queue in {where}, mail through {app.config['MAIL_URL']}")
     # Whatever was queued while no worker ran goes out now, not at the next minute.
     app.extensions[jobs.TASKS]["send_outbox"]()
-    huey.create_consumer(workers=workers, periodic=True).run()
+    # A short poll: mail queued by the site goes out within a second or two.
+    huey.create_consumer(workers=workers, periodic=True, max_delay=2.0).run()
 
 
 mail_cli = AppGroup("mail", help="The email outbox.")

@@ -212,3 +212,27 @@ def test_send_email_after_a_commit_still_goes_through_the_outbox(app, outbox):
     mail.send_email("late@example.org", "notifications/test", sent_by="a caller")
     [row] = rows()
     assert row.to_address == "late@example.org" and row.state is OutboxState.QUEUED
+
+
+def test_forum_worker_sends_what_was_queued_and_what_is_queued_later(app, smtp, tmp_path):
+    queue_tests(2)
+    env = {**_worker_env(app, smtp.url), "FORUM_INSTANCE_PATH": str(tmp_path)}
+    worker = subprocess.Popen(
+        _forum("worker"), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        # Mail queued while no worker ran goes out when it starts.
+        assert len(smtp.wait_for(2, timeout=30)) == 2
+        # Mail queued by another process (here the CLI) wakes it through the shared queue.
+        queued = subprocess.run(
+            _forum("mail", "test", "later@example.org"), env=env, capture_output=True, text=True
+        )
+        assert queued.returncode == 0, queued.stderr
+        received = smtp.wait_for(3, timeout=30)
+        assert [m["To"] for m in received][-1] == "later@example.org"
+    finally:
+        worker.send_signal(signal.SIGINT)
+        output = worker.communicate(timeout=30)[0]
+    assert worker.returncode == 0, output
+    assert "Forum worker: queue in the instance folder" in output
+    assert {r.state for r in rows()} == {OutboxState.SENT}
