@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from flask import current_app, has_app_context
+
 from forum.accounts.permissions import is_active_member, is_admin, is_signed_in
+from forum.core.db import utc_now
 from forum.core.errors import PermissionDenied
 from forum.discussions.models import Discussion, Post, PostState
 from forum.groups.permissions import can_post_in_group, can_view_group
@@ -21,6 +26,24 @@ def can_view_discussion(user, discussion: Discussion) -> bool:
     return discussion.group is None or can_view_group(user, discussion.group)
 
 
+def closed_notice(discussion: Discussion, now: datetime | None = None) -> str | None:
+    """Why the discussion takes no new posts (locked by a moderator, or closed a set number of
+    days after its article's publication: FORUM setting DISCUSSIONS_CLOSE_AFTER_DAYS), or None.
+    Read from the discussion and its article, so a page asks at no cost."""
+    if discussion.is_locked:
+        return "This discussion is closed to new posts."
+    days = current_app.config.get("DISCUSSIONS_CLOSE_AFTER_DAYS") if has_app_context() else None
+    article = discussion.article
+    if not days or article is None or article.published_at is None:
+        return None
+    if (now or utc_now()) < article.published_at + timedelta(days=days):
+        return None
+    return (
+        f"This discussion closed to new posts {days} day{'' if days == 1 else 's'} "
+        "after the article was published."
+    )
+
+
 def can_view_post(user, post: Post) -> bool:
     if post.state in (PostState.PUBLISHED, PostState.DELETED):
         return True
@@ -37,8 +60,9 @@ def _reply_refusal(user, discussion: Discussion) -> str | None:
         return penalty_notice(user)
     if discussion.group is not None and not can_post_in_group(user, discussion.group):
         return "Join the group to take part in its discussions."
-    if discussion.is_locked and not can_moderate_discussion(user, discussion):
-        return "This discussion is closed to new posts."
+    closed = closed_notice(discussion)
+    if closed and not can_moderate_discussion(user, discussion):
+        return closed
     return None
 
 
@@ -61,7 +85,7 @@ def can_edit_post(user, post: Post) -> bool:
         return False
     if can_moderate_post(user, post):
         return True
-    return is_author(user, post) and not post.discussion.is_locked
+    return is_author(user, post) and not closed_notice(post.discussion)
 
 
 def require_edit_post(user, post: Post) -> None:

@@ -63,6 +63,9 @@ def _posting_limited(view):
     )(view)
 
 
+bp.add_app_template_global(permissions.closed_notice, "closed_notice")
+
+
 def _post_url(post: Post) -> str:
     return url_for("discussions.show_post", post_id=post.id)
 

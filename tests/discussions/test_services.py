@@ -9,6 +9,7 @@ from forum.core.db import utc_now
 from forum.core.errors import PermissionDenied, ValidationFailed
 from forum.discussions import services
 from forum.discussions.models import Follow, PostRevision, PostState
+from forum.discussions.permissions import closed_notice
 from forum.extensions import db
 from tests import factories
 
@@ -153,3 +154,18 @@ def test_only_moderators_close_discussions(reader, admin, discussion):
         services.set_discussion_locked(reader, discussion, True)
     services.set_discussion_locked(admin, discussion, True)
     assert discussion.is_locked
+
+
+def test_discussions_close_a_set_number_of_days_after_publication(
+    app, monkeypatch, reader, moderator, article, discussion
+):
+    article.published_at = utc_now() - timedelta(days=31)
+    db.session.commit()
+    assert closed_notice(discussion) is None
+    monkeypatch.setitem(app.config, "DISCUSSIONS_CLOSE_AFTER_DAYS", 30)
+    assert "closed to new posts 30 days after" in closed_notice(discussion)
+    with pytest.raises(PermissionDenied, match="30 days after"):
+        services.post_reply(reader, discussion, None, "Too late")
+    assert services.post_reply(moderator, discussion, None, "Moderators may still post").id
+    article.published_at = utc_now() - timedelta(days=29)
+    assert closed_notice(discussion) is None

@@ -332,3 +332,15 @@ def test_posting_is_limited_per_person(app, client, reader, discussion, monkeypa
     assert response.status_code == 429
     assert "posting very quickly" in response.get_data(as_text=True)
     assert post_count() == 2
+
+
+def test_a_closed_discussion_says_why(app, client, reader, article, monkeypatch):
+    monkeypatch.setitem(app.config, "DISCUSSIONS_CLOSE_AFTER_DAYS", 1)
+    login(client, reader)
+    html = client.get(article_url(article)).get_data(as_text=True)
+    assert "closed" not in html
+    article.published_at = article.published_at.replace(year=2000)
+    db.session.commit()
+    html = client.get(article_url(article)).get_data(as_text=True)
+    assert "This discussion closed to new posts 1 day after the article was published." in html
+    assert "Post comment" not in html
