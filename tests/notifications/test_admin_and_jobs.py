@@ -71,7 +71,7 @@ def test_only_admins_see_mail(client, reader, moderator, path):
     for person in (reader, moderator):
         login(client, person)
         assert client.get(path).status_code == 403
-        client.post("/auth/logout")
+        post_form(client, "/auth/logout", {})
 
 
 def test_the_queue_lives_in_the_instance_folder_by_default(app, tmp_path, monkeypatch):
@@ -134,3 +134,11 @@ def test_mail_send_command_reports_what_it_did(app, held_mail):
     assert result.exit_code == 0, result.output
     assert "Sent 1; 0 to retry later; 0 failed" in result.output
     assert mail.due_ids(mail.utc_now(), 10) == []
+
+
+def test_admins_find_the_mail_page_in_the_menu(client, admin, moderator):
+    login(client, moderator)
+    assert 'href="/admin/mail"' not in client.get("/").get_data(as_text=True)
+    post_form(client, "/auth/logout", {})
+    login(client, admin)
+    assert 'href="/admin/mail"' in client.get("/").get_data(as_text=True)
