@@ -33,6 +33,7 @@ from werkzeug.routing import Rule
 PAGES_PER_ROUTE = 3
 # Routes are tried with at most this many combinations of known values before giving up.
 TRIES_PER_ROUTE = 8
+LOGIN_ENDPOINT = "accounts.login"
 TEXT_INPUTS = {"text", "email", "password", "search", "url", "tel", "number", "date", ""}
 # Attribute values that change what a checker of the rendered page sees.
 SHAPE_VALUES = {"class", "role", "type", "rel", "colspan", "rowspan", "scope", "lang", "dir"}
@@ -177,6 +178,12 @@ def links_and_forms(html: str, page_url: str) -> tuple[list[str], list[Form]]:
     return links, [form for form in parser.forms if form.action]
 
 
+def _shorten(lines: list[str], keep: int = 10) -> list[str]:
+    if len(lines) <= keep:
+        return lines
+    return [*lines[:3], f"... {len(lines) - keep} more ...", *lines[3 - keep :]]
+
+
 def same_site(href: str, page_url: str) -> str | None:
     """``href`` as a path and query if it stays on this site, else None."""
     absolute = urllib.parse.urljoin("http://site" + page_url, href.strip())
@@ -255,6 +262,7 @@ class Crawl:
     values: dict[str, dict[str, list[str]]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(list))
     )
+    tries: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
     def endpoint_of(self, method: str, url: str) -> tuple[str | None, dict]:
         path, _, query = url.partition("?")
@@ -265,11 +273,20 @@ class Crawl:
             return None, {}
         return endpoint, arguments
 
+    def is_reached(self, visit: Visit) -> bool:
+        """The page answered as itself: a 2xx, or a redirect that is not "log in first"."""
+        if 200 <= visit.status < 300:
+            return True
+        if 300 <= visit.status < 400:
+            target = same_site(visit.header("Location") or "", visit.url) or ""
+            return self.endpoint_of("GET", target)[0] != LOGIN_ENDPOINT
+        return False
+
     def record(self, visit: Visit, how: str) -> Visit:
         visit.how = how
         visit.endpoint, arguments = self.endpoint_of(visit.method, visit.url)
         self.visits.append(visit)
-        if visit.endpoint and visit.status < 400:
+        if visit.endpoint and self.is_reached(visit):
             for name, value in arguments.items():
                 known = self.values[visit.endpoint][name]
                 if str(value) not in known:
@@ -306,7 +323,34 @@ class Crawl:
                         seen.add(link)
                         queue.append(link)
 
+    def add_links_from_email(self, html: str, base_url: str) -> None:
+        """The variables of the site's links in an email (tokens above all), for the routes
+        only emails lead to."""
+        html = html.replace(base_url.rstrip("/") + "/", "/")
+        links, _forms = links_and_forms(html, "/")
+        for link in links:
+            endpoint, arguments = self.endpoint_of("GET", link)
+            for name, value in arguments.items() if endpoint else ():
+                known = self.values[endpoint][name]
+                if str(value) not in known:
+                    known.append(str(value))
+
     # Every GET route --------------------------------------------------------------------
+
+    def add_row_ids(self, ids_by_table: dict[str, list[int]]) -> None:
+        """Ids from the database for variables no link carries: ``user_id`` takes the ids of
+        ``users``, ``message_id`` those of ``outbox_messages`` (a table named for the thing,
+        in the plural, with or without a prefix). Links' values are still tried first."""
+        for rule in self.get_rules():
+            for name in rule.arguments:
+                if not name.endswith("_id"):
+                    continue
+                thing = name.removesuffix("_id")
+                for table, ids in ids_by_table.items():
+                    singular = table.removesuffix("s")
+                    if singular == thing or singular.endswith(f"_{thing}"):
+                        known = self.values[f"table {table}"][name]
+                        known.extend(str(i) for i in ids if str(i) not in known)
 
     def get_rules(self) -> list[Rule]:
         return [
@@ -336,9 +380,7 @@ class Crawl:
 
     def visit_routes(self, client: Client, extra_values: dict[str, dict[str, str]]) -> None:
         """Ask for each GET route this person's links did not lead to."""
-        reached = {
-            v.endpoint for v in self.visits if v.persona == client.persona and v.status < 400
-        }
+        reached = {v.endpoint for v in self.visits if v.persona == client.persona}
         for rule in self.get_rules():
             if rule.endpoint in reached:
                 continue
@@ -351,18 +393,25 @@ class Crawl:
                 visits = client.follow("GET", url)
                 for visit in visits:
                     self.record(visit, "route")
-                # Found (or refused: the page exists and says so); a 404 means the values
-                # belong to something else, such as an article's slug tried on a group.
-                if visits[0].status != 404:
+                self.tries[rule.endpoint].append(f"{url} as {client.persona}: {visits[0].status}")
+                # Found, or "log in first" (which any value would get); after a refusal
+                # or a 404 the next values may belong to something this person may see.
+                if (
+                    self.is_reached(visits[0])
+                    or len(visits) > 1
+                    and visits[-1].endpoint == LOGIN_ENDPOINT
+                ):
                     break
 
-    def unreached_routes(self) -> list[str]:
-        reached = {v.endpoint for v in self.visits if v.status < 400}
-        return [
-            f"{rule.endpoint} ({rule.rule})"
+    def unreached_routes(self) -> dict[str, list[str]]:
+        """Routes nobody saw as themselves, with what was tried for each."""
+        reached = {v.endpoint for v in self.visits if self.is_reached(v)}
+        return {
+            f"{rule.endpoint} ({rule.rule})": _shorten(self.tries[rule.endpoint])
+            or ["no values for its variables were found in any link or table"]
             for rule in self.get_rules()
             if rule.endpoint not in reached
-        ]
+        }
 
     # Forms in their error state ---------------------------------------------------------
 

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.gates.conftest import BOOM, PERSONAS
 
 
 def test_every_get_route_is_reached(crawl):
     """A page no link leads to and no known value fills is a page the gates cannot check:
     link to it, or teach the crawl a value for its variables (conftest's tokens)."""
-    unreached = [route for route in crawl.unreached_routes() if BOOM not in route]
-    assert unreached == []
+    unreached = {
+        route: tries for route, tries in crawl.unreached_routes().items() if BOOM not in route
+    }
+    if unreached:
+        pytest.fail(
+            "Routes the crawl could not reach:\n"
+            + "\n".join(
+                f"{route}, tried:\n  " + "\n  ".join(tries) for route, tries in unreached.items()
+            ),
+            pytrace=False,
+        )
 
 
 def test_every_persona_saw_pages(crawl):
