@@ -22,7 +22,11 @@ from sqlalchemy import inspect, select, text
 from forum import create_app
 from forum.accounts import services as accounts
 from forum.accounts.models import Role
+from forum.accounts.queries import find_user_by_email
+from forum.articles.models import Article
 from forum.demo import services as demo
+from forum.discussions import services as discussions
+from forum.discussions.queries import get_public_discussion
 from forum.extensions import db
 from tests.browser.conftest import Mailbox, free_port, serve
 from tests.conftest import require_service
@@ -41,6 +45,7 @@ OUTSIDER = ("outsider@example.org", "Oona Outsider", True)
 UNVERIFIED = ("unverified@example.org", "Uma Unverified", False)
 TOKEN_OWNER = ("tokens@example.org", "Theo Tokens", False)
 PASSWORD = "gates-password-123"
+HELD_POST = "A first comment from a newcomer, held until a moderator approves it."
 DEMO_PASSWORDS = {account.key: (account.email, account.password) for account in demo.ACCOUNTS}
 
 # Who visits the site, and with which account (None: not logged in).
@@ -95,13 +100,17 @@ class GatesSite:
     tokens: dict[str, dict[str, str]]
 
 
-def _make_people() -> dict[str, dict[str, str]]:
-    """The extra accounts, and the links the app would email (by endpoint and variables)."""
+def _add_to_demo() -> dict[str, dict[str, str]]:
+    """The extra accounts and a held post; returns the links the app would email (by
+    endpoint and variables)."""
     for email, name, verified in (OUTSIDER, UNVERIFIED, TOKEN_OWNER):
         accounts.create_user(None, email, name, PASSWORD, role=Role.READER, verified=verified)
     db.session.flush()
-    from forum.accounts.queries import find_user_by_email
-
+    # A newcomer's comment waits for a moderator, so the queue and its pages have an item.
+    article = db.session.scalars(select(Article).order_by(Article.id)).first()
+    discussions.post_reply(
+        find_user_by_email(OUTSIDER[0]), get_public_discussion(article), None, HELD_POST
+    )
     owner = find_user_by_email(TOKEN_OWNER[0])
     return {
         "accounts.verify_email": {"token": accounts.verification_token(owner)},
@@ -147,7 +156,7 @@ def gates_site(tmp_path_factory) -> GatesSite:
         with app.app_context():
             db.create_all()
             demo.load_demo(progress=lambda message: None)
-            tokens.update(_make_people())
+            tokens.update(_add_to_demo())
             db.session.commit()
         return app
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.gates.conftest import DEMO_PASSWORDS
+from tests.gates.conftest import DEMO_PASSWORDS, HELD_POST
 
 # The browser's own faint focus ring does not count; the site's is a 3px outline.
 FOCUS_SHOWN = """() => {
@@ -42,15 +42,7 @@ def test_reply_to_a_post_with_the_keyboard_only(browser, gates_site, crawl):
     context = browser.new_context(base_url=gates_site.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:
-        email, password = DEMO_PASSWORDS["reader"]
-        page.goto("/auth/login")
-        tab_to(page, selector="input[name=email]")
-        page.keyboard.type(email)
-        tab_to(page, selector="input[name=password]")
-        page.keyboard.type(password)
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
-        expect(page.get_by_role("button", name="Log out")).to_be_visible()
+        log_in_with_keys(page, *DEMO_PASSWORDS["reader"])
 
         page.goto("/articles/what-is-nato-for-now")
         tab_to(page, "Reply to Olive Brennan")
@@ -66,5 +58,33 @@ def test_reply_to_a_post_with_the_keyboard_only(browser, gates_site, crawl):
             has_text="Typed without a mouse"
         )
         expect(reply).to_be_visible()
+    finally:
+        context.close()
+
+
+def log_in_with_keys(page: Page, email: str, password: str) -> None:
+    page.goto("/auth/login")
+    tab_to(page, selector="input[name=email]")
+    page.keyboard.type(email)
+    tab_to(page, selector="input[name=password]")
+    page.keyboard.type(password)
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def test_approve_a_held_post_from_the_queue_with_the_keyboard_only(browser, gates_site, crawl):
+    context = browser.new_context(base_url=gates_site.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        log_in_with_keys(page, *DEMO_PASSWORDS["moderator"])
+        page.goto("/moderation/")
+        expect(page.get_by_text(HELD_POST)).to_be_visible()
+        tab_to(page, selector="button:has-text('Approve the post by Oona Outsider')")
+        page.keyboard.press("Enter")
+        page.wait_for_load_state()
+        approved = page.get_by_role("status").filter(has_text="Approved the post by Oona Outsider")
+        expect(approved).to_be_visible()
+        expect(page.get_by_text(HELD_POST)).to_have_count(0)
     finally:
         context.close()
