@@ -110,9 +110,14 @@ def _due_windows(users: list[User], now: datetime) -> list[tuple[Window, str]]:
         due_at, key = periods[user.id]
         if (user.id, key) in done:
             continue
-        start = previous_end.get(user.id)
-        if start is None:
-            start = max(due_at - PERIODS[user.digest_frequency], user.created_at)
+        period = PERIODS[user.digest_frequency]
+        # From the previous digest on, but someone back after months without digests gets the
+        # last two periods, not everything since; a first digest covers one period.
+        previous = previous_end.get(user.id)
+        if previous is None:
+            start = max(user.created_at, due_at - period)
+        else:
+            start = max(previous, due_at - 2 * period)
         start = start.astimezone(UTC)
         if start >= now:
             continue

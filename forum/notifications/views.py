@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from forum.core.mail import OutboxState
 from forum.core.pagination import page_number
+from forum.core.urls import safe_next
 from forum.extensions import csrf, db
 from forum.notifications import digests, permissions, queries, services
 from forum.notifications.forms import ActionForm, TestEmailForm, preferences_form
@@ -43,8 +44,8 @@ def mark_notifications_read():
     services.mark_read(current_user, [only] if only else None)
     db.session.commit()
     if only:
-        target = request.form.get("go")
-        if target and target.startswith("/posts/"):
+        target = safe_next(request.form.get("go"), default="")
+        if target.startswith("/posts/"):
             return redirect(target)
     else:
         flash("All your notifications are marked read.", "success")

@@ -243,3 +243,13 @@ def test_the_preview_page_shows_the_next_digest(client, world, reader, other_rea
     post = factories.make_post(world["discussion"], other_reader, "Fresh news.")
     page = client.get("/settings/digest-preview").get_data(as_text=True)
     assert "Fresh news." in page and f'href="/posts/{post.id}"' in page
+
+
+def test_back_after_a_long_pause_brings_two_periods_not_months(world, other_reader, held_mail):
+    send_due_digests(at("2026-11-10T06:05:00+00:00"))  # a digest long ago (nothing new then)
+    old = post_at(world, other_reader, "2026-11-15T12:00:00+00:00", "Weeks ago.")
+    recent = post_at(world, other_reader, "2026-11-28T12:00:00+00:00", "Yesterday.")
+    send_due_digests(at("2026-11-29T06:05:00+00:00"))
+    [message] = digest_messages()
+    assert f"/posts/{recent.id}" in message.text_body
+    assert f"/posts/{old.id}" not in message.text_body
