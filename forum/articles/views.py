@@ -3,7 +3,7 @@ feed. Rules are in services; reads in queries."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from forum.articles import permissions, queries, services
@@ -14,8 +14,9 @@ from forum.core.db import utc_now
 from forum.core.errors import ValidationFailed
 from forum.core.forms import show_refusal
 from forum.core.pagination import page_number
-from forum.discussions.queries import get_public_discussion, thread_page
+from forum.discussions.queries import thread_page
 from forum.extensions import db
+from forum.groups import queries as group_queries
 
 bp = Blueprint("articles", __name__)
 
@@ -38,7 +39,14 @@ def list_articles():
 @bp.get("/articles/<slug>")
 def show_article(slug: str):
     article = queries.get_article_for(current_user, slug)
-    discussion = get_public_discussion(article)
+    discussion, group_discussions = group_queries.article_discussions(current_user, article)
+    group_slug = request.args.get("group")
+    if group_slug:
+        # A group's own discussion of the article, shown in place of the public one.
+        chosen = [d for d in group_discussions if d.group.slug == group_slug]
+        if not chosen:
+            abort(404, "This group has no discussion of this article that you can see.")
+        discussion = chosen[0]
     thread = thread_page(
         current_user,
         discussion,
@@ -46,7 +54,11 @@ def show_article(slug: str):
         request.args.get("sort", "oldest"),
     )
     return render_template(
-        "articles/show.html", article=article, discussion=discussion, thread=thread
+        "articles/show.html",
+        article=article,
+        discussion=discussion,
+        thread=thread,
+        group_discussions=group_discussions,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from forum.accounts import services as accounts
@@ -21,10 +21,12 @@ from forum.articles.services import import_parsed, slug_for
 from forum.articles.textformat import parse_article_text
 from forum.core.db import utc_now
 from forum.core.errors import NotVisible
+from forum.core.timefmt import zone
 from forum.demo.conversations import CONVERSATIONS, Say
 from forum.discussions import services as discussions
 from forum.discussions.queries import get_public_discussion
 from forum.groups import permissions as group_permissions
+from forum.groups import queries as group_queries
 from forum.groups import services as groups
 from forum.groups.models import Group, MemberRole
 from forum.moderation.policy import site_policy
@@ -89,6 +91,7 @@ class DemoReport:
     memberships: list[str] = field(default_factory=list)
     posts: int = 0
     group_created: bool = False
+    sessions: int = 0
 
 
 def demo_article_paths() -> list[Path]:
@@ -126,6 +129,54 @@ def _ensure_group(report: DemoReport, people: dict[str, User]) -> Group:
             groups.add_member(None, group, user, account.group_role)
             report.memberships.append(account.email)
     return group
+
+
+# The demo season: a topic a week, the first four with the demo articles as readings.
+SEASON_TOPICS = (
+    ("Climate migration", "01_climate_migration.txt"),
+    ("The Arctic", "02_arctic.txt"),
+    ("Critical minerals", "03_critical_minerals.txt"),
+    ("The future of NATO", "04_nato.txt"),
+    ("Global health security", None),
+    ("Trade and tariffs", None),
+    ("Water and conflict", None),
+    ("The United Nations at eighty", None),
+)
+
+
+def _ensure_season(
+    report: DemoReport,
+    group: Group,
+    articles: dict[str, Article],
+    people: dict[str, User],
+    now: datetime,
+) -> None:
+    """Eight weekly sessions from next Thursday, 19:00 in the group's zone, unless the group
+    has sessions already; the reader is going to the first."""
+    if group_queries.upcoming_sessions(group, now, limit=1) or group_queries.past_sessions(
+        group, now, limit=1
+    ):
+        return
+    today = now.astimezone(zone(group.timezone)).date()
+    first_day = today + timedelta(days=(3 - today.weekday()) % 7 or 7)
+    plan = [
+        (topic, [articles[name].slug] if name in articles else []) for topic, name in SEASON_TOPICS
+    ]
+    first = groups.SessionInput(
+        title="Great Decisions",
+        starts_on=first_day,
+        starts_at=time(19, 0),
+        ends_at=time(20, 30),
+        timezone=group.timezone,
+        place="Central Library, Meeting Room 2",
+        capacity=20,
+        agenda_md="1. Welcome and introductions\n2. The briefing in ten minutes\n3. Discussion",
+        questions_md="- What surprised you in the reading?\n- What should policy-makers do?",
+        facilitator_id=people["organiser"].id,
+    )
+    sessions = groups.schedule_season(None, group, first, plan, 7, now=now)
+    groups.respond(people["reader"], sessions[0], "going", now=now)
+    report.sessions = len(sessions)
 
 
 def _ensure_articles(
@@ -180,7 +231,9 @@ def load_demo(progress: Callable[[str], None], now: datetime | None = None) -> D
     report = DemoReport()
     people = _ensure_accounts(report)
     progress(f"accounts: {len(report.users)} created, {len(ACCOUNTS) - len(report.users)} there")
-    _ensure_group(report, people)
+    group = _ensure_group(report, people)
     articles = _ensure_articles(report, people["admin"], now, progress)
     _ensure_conversations(report, articles, people, progress)
+    _ensure_season(report, group, articles, people, now)
+    progress(f"sessions: {report.sessions} scheduled")
     return report

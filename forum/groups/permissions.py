@@ -51,11 +51,6 @@ def is_group_organiser(user, group: Group) -> bool:
     return _role_of(user, group) is MemberRole.ORGANISER
 
 
-def is_pending_member(user, group: Group) -> bool:
-    membership = membership_of(user, group)
-    return membership is not None and membership.state is MemberState.PENDING
-
-
 def _runs_group(user, group: Group) -> bool:
     return is_admin(user) or is_group_organiser(user, group)
 

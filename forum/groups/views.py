@@ -487,6 +487,21 @@ def session_calendar(slug: str, session_id: int):
 # Group discussions of articles -------------------------------------------------------------
 
 
+@bp.get("/groups/discussions/new")
+@login_required
+def choose_group_for_discussion():
+    """From an article page: the viewer's groups, each with its discussion of the article or a
+    button to open one."""
+    article = get_article_for(current_user, request.args.get("article", ""))
+    _, discussions = queries.article_discussions(current_user, article)
+    by_group = {d.group_id: d for d in discussions}
+    return render_template(
+        "groups/choose_group.html",
+        article=article,
+        choices=[(group, by_group.get(group.id)) for group in queries.viewer_groups(current_user)],
+    )
+
+
 @bp.post("/groups/<slug>/discussions")
 @login_required
 def open_discussion(slug: str):
