@@ -31,6 +31,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.floors import write_rows_database
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -417,6 +419,32 @@ def measure(server_url: str, path: str, cookie: str | None, options) -> Load:
     return run_python_load(url, cookie, options.duration, options.connections)
 
 
+def measure_floors(specs, options, logs: Path) -> dict[str, Load]:
+    """Each floor served as the forum is, under the same load."""
+    measured = {}
+    for name, app_spec, floor_env in specs:
+        floor = Server(app_spec, floor_env, options.workers, logs)
+        try:
+            floor.wait("/")
+            say(f"  floor {name}: {options.duration} s of load")
+            measured[name] = measure(floor.url, "/", None, options)
+        finally:
+            floor.stop()
+    return measured
+
+
+def mean_load(first: Load, second: Load) -> Load:
+    """Two runs of one floor as one: the machine's load may have changed in between."""
+    return Load(
+        requests_per_second=round((first.requests_per_second + second.requests_per_second) / 2, 1),
+        p50_ms=round((first.p50_ms + second.p50_ms) / 2, 2),
+        p99_ms=round((first.p99_ms + second.p99_ms) / 2, 2),
+        requests=first.requests + second.requests,
+        errors=first.errors + second.errors,
+        tool=first.tool,
+    )
+
+
 def table(results: list[PageResult], floors: dict[str, Load], reply: dict) -> str:
     lines = [
         f"{'page':34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'SQL':>4} {'KB':>6} "
@@ -553,7 +581,8 @@ def main(argv: list[str] | None = None) -> int:
     from bench.generate import Manifest, generate
     from forum import create_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret})
+    # Counting renders pages: the anonymous page cache would answer with one query.
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret, "PAGE_CACHE": False})
     manifest_path = (
         options.workdir / f"manifest-{hashlib.sha256(url.encode()).hexdigest()[:12]}.json"
     )
@@ -583,7 +612,15 @@ def main(argv: list[str] | None = None) -> int:
     rows = floor_rows(app, manifest)
 
     logs = options.workdir / "gunicorn.log"
-    floors: dict[str, Load] = {}
+    article = next(page for page in results if page.name == "article, 200 posts, anonymous")
+    rows_db = options.workdir / "floor-rows.db"
+    write_rows_database(rows_db, rows)
+    floor_specs = (
+        ("static", "bench.floors:static_app()", {"BENCH_STATIC_BYTES": str(article.bytes)}),
+        ("rows", "bench.floors:rows_app()", {"BENCH_ROWS_DB": str(rows_db)}),
+    )
+    say(f"== Floors: a static page of {article.bytes:,} bytes, and the 200 posts from SQLite")
+    before = measure_floors(floor_specs, options, logs)
     memory = None
     search_p50 = None
     say(
@@ -625,23 +662,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.stop()
 
-    article = next(page for page in results if page.name == "article, 200 posts, anonymous")
-    say(f"== Floors: a static page of {article.bytes:,} bytes, and 200 posts from SQLite")
-    rows_db = options.workdir / "floor-rows.db"
-    from bench.floors import write_rows_database
-
-    write_rows_database(rows_db, rows)
-    for name, app_spec, floor_env in (
-        ("static", "bench.floors:static_app()", {"BENCH_STATIC_BYTES": str(article.bytes)}),
-        ("rows", "bench.floors:rows_app()", {"BENCH_ROWS_DB": str(rows_db)}),
-    ):
-        floor = Server(app_spec, floor_env, options.workers, logs)
-        try:
-            floor.wait("/")
-            say(f"  floor {name}: {options.duration} s of load")
-            floors[name] = measure(floor.url, "/", None, options)
-        finally:
-            floor.stop()
+    say("== Floors again, after the pages (the ratios use the mean of both runs)")
+    after = measure_floors(floor_specs, options, logs)
+    floors = {name: mean_load(before[name], after[name]) for name in before}
 
     for page in results:
         if page.load:
@@ -672,6 +695,8 @@ def main(argv: list[str] | None = None) -> int:
         "data": manifest.counts,
         "generated_in_s": manifest.seconds,
         "floors": {name: asdict(load) for name, load in floors.items()},
+        "floors_before": {name: asdict(load) for name, load in before.items()},
+        "floors_after": {name: asdict(load) for name, load in after.items()},
         "pages": [asdict(page) for page in results],
         "reply": {**reply, "load": asdict(reply["load"]) if reply.get("load") else None},
         "worker_peak_memory_mb": memory,

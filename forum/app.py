@@ -35,6 +35,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     limiter.init_app(app)
     mail.init_app(app)
 
+    from forum.core import pagecache
+
+    pagecache.init_app(app)
+
     from forum import notifications
 
     notifications.init_app(app)

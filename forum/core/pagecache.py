@@ -1,0 +1,225 @@
+"""Whole pages cached for anonymous readers, never stale and never anyone else's.
+
+Correctness rests on one rule: every transaction that writes anything also stores a new random
+content version, in the same transaction (an engine-level hook sees every INSERT, UPDATE and
+DELETE, whichever code sent it: services, moderation, the CLI, bulk statements). A cached page
+is keyed by that version, so it is served only while nothing at all has changed since it was
+rendered; one cheap query per request reads the version. Versions are random, not counted, so
+an emptied database never brings an old version back.
+
+Only anonymous GETs of the pages in ``PAGE_CACHE_ENDPOINTS`` are cached: they look the same to
+every anonymous reader (UTC times, no forms with tokens, nothing hidden shown). A response
+that sets a cookie is never stored. Entries also expire after ``PAGE_CACHE_SECONDS`` for what
+changes with time alone.
+
+The store is per process (a bounded LRU): each gunicorn worker renders a page once per
+version. With several instances that is still correct, because the version lives in the
+database; a shared store (Redis, when FORUM_REDIS_URL is set) would only save renders.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from flask import Flask, Response, current_app, g, request, session
+from sqlalchemy import String, event, inspect, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from forum.extensions import db
+
+WRITES = ("insert", "update", "delete", "replace")
+# Statements that change nothing a page shows.
+IGNORED_TABLES = ("alembic_version", "page_versions")
+DEFAULT_ENDPOINTS = (
+    "articles.home",
+    "articles.list_articles",
+    "articles.show_article",
+    "discussions.show_thread",
+)
+
+
+class PageVersion(db.Model):
+    """One row: the version of everything pages show."""
+
+    __tablename__ = "page_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+
+
+@dataclass
+class Entry:
+    body: bytes
+    headers: list[tuple[str, str]]
+    stored_at: float
+
+
+class PageStore:
+    """A bounded, thread-safe LRU of rendered pages."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.entries: OrderedDict[tuple, Entry] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple, max_age: float) -> Entry | None:
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None:
+                return None
+            if time.monotonic() - entry.stored_at > max_age:
+                self._remove(key)
+                return None
+            self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key: tuple, entry: Entry) -> None:
+        if len(entry.body) > self.max_bytes // 4:
+            return
+        with self.lock:
+            if key in self.entries:
+                self._remove(key)
+            self.entries[key] = entry
+            self.size += len(entry.body)
+            while self.size > self.max_bytes:
+                self._remove(next(iter(self.entries)))
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+            self.size = 0
+
+    def _remove(self, key: tuple) -> None:
+        self.size -= len(self.entries.pop(key).body)
+
+
+# Writes bump the version --------------------------------------------------------------------
+
+
+def _is_write(statement: str) -> bool:
+    head = statement.lstrip()[:7].lower()
+    if not head.startswith(WRITES):
+        return False
+    lowered = statement[:200].lower()
+    return not any(table in lowered for table in IGNORED_TABLES)
+
+
+TABLE_RECHECK_SECONDS = 30
+# An upsert: the row may not exist yet (a fresh database, or one whose tables were emptied).
+BUMP = (
+    "INSERT INTO page_versions (id, token) VALUES (1, '{token}') "
+    "ON CONFLICT (id) DO UPDATE SET token = excluded.token"
+)
+# Writes also happen before the table exists (the migrations that precede it).
+TABLE_EXISTS = {
+    "sqlite": "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'page_versions'",
+    "postgresql": "SELECT to_regclass('page_versions') IS NOT NULL",
+}
+
+
+def _watch_writes(engine) -> None:
+    @event.listens_for(engine, "before_cursor_execute")
+    def _note_write(conn, cursor, statement, parameters, context, executemany) -> None:
+        if _is_write(statement):
+            conn.info["page_cache_wrote"] = True
+
+    @event.listens_for(engine, "commit")
+    def _bump_before_commit(conn) -> None:
+        # Runs before the DBAPI commit, so the new version commits with the writes or not at all.
+        if not conn.info.pop("page_cache_wrote", False):
+            return
+        exists = TABLE_EXISTS.get(conn.dialect.name)
+        if exists is None:
+            return
+        # The DBAPI cursor directly: the Connection is committing and takes no new statements.
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute(exists)
+            if cursor.fetchone()[0]:
+                cursor.execute(BUMP.format(token=secrets.token_hex(16)))
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "rollback")
+    def _forget_writes(conn) -> None:
+        conn.info.pop("page_cache_wrote", None)
+
+
+# Reads serve from the store -----------------------------------------------------------------
+
+
+def _store() -> PageStore:
+    return current_app.extensions["page_cache"]
+
+
+def _cacheable() -> bool:
+    if (
+        request.method != "GET"
+        or request.endpoint not in current_app.config["PAGE_CACHE_ENDPOINTS"]
+    ):
+        return False
+    # Anonymous and with nothing personal to show: no login, no remembered login, no messages.
+    if "_user_id" in session or "_flashes" in session:
+        return False
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") not in request.cookies
+
+
+def _current_version() -> str | None:
+    """The content version, or None (nothing is cached) on a database not yet migrated."""
+    state = current_app.extensions["page_cache_table"]
+    if not state["exists"]:
+        if time.monotonic() < state["checked_at"] + TABLE_RECHECK_SECONDS:
+            return None
+        state["checked_at"] = time.monotonic()
+        state["exists"] = inspect(db.engine).has_table(PageVersion.__tablename__)
+        if not state["exists"]:
+            return None
+    return db.session.scalar(select(PageVersion.token).where(PageVersion.id == 1))
+
+
+def _serve_cached():
+    if not _cacheable():
+        return None
+    version = _current_version()
+    if version is None:
+        return None
+    key = (version, request.host, request.full_path)
+    entry = _store().get(key, current_app.config["PAGE_CACHE_SECONDS"])
+    if entry is None:
+        g.page_cache_key = key  # rendered as usual, then stored
+        return None
+    response = Response(entry.body, headers=entry.headers)
+    response.headers["X-Page-Cache"] = "hit"
+    return response
+
+
+def _store_rendered(response: Response) -> Response:
+    key = g.pop("page_cache_key", None)
+    if key is None or response.status_code != 200 or response.direct_passthrough:
+        return response
+    if "Set-Cookie" in response.headers or "_user_id" in session or "_flashes" in session:
+        return response
+    headers = [(name, value) for name, value in response.headers if name != "X-Page-Cache"]
+    _store().put(key, Entry(response.get_data(), headers, time.monotonic()))
+    response.headers["X-Page-Cache"] = "miss"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("PAGE_CACHE", True)
+    app.config.setdefault("PAGE_CACHE_SECONDS", 60)
+    app.config.setdefault("PAGE_CACHE_MAX_BYTES", 64 * 1024 * 1024)
+    app.config.setdefault("PAGE_CACHE_ENDPOINTS", DEFAULT_ENDPOINTS)
+    if not app.config["PAGE_CACHE"]:
+        return
+    app.extensions["page_cache"] = PageStore(app.config["PAGE_CACHE_MAX_BYTES"])
+    app.extensions["page_cache_table"] = {"exists": False, "checked_at": -TABLE_RECHECK_SECONDS}
+    with app.app_context():
+        _watch_writes(db.engine)
+    app.before_request(_serve_cached)
+    app.after_request(_store_rendered)
