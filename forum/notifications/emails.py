@@ -13,6 +13,7 @@ from jinja2 import TemplateNotFound
 
 from forum.accounts.models import User
 from forum.core.mail import OutboxMessage, queue_email
+from forum.notifications.queries import discussion_title
 
 
 def base_url() -> str:
@@ -56,7 +57,7 @@ def queue_notification_email(notification, token: str, *, now: datetime, user: U
         kind_label=info.label if info else notification.kind,
         actor=notification.actor,
         post=post,
-        article=post.discussion.article if post else None,
+        discussion_title=discussion_title(post.discussion) if post else None,
         post_url=f"{base_url()}/posts/{post.id}" if post else None,
         unsubscribe_url=unsubscribe_url(token),
         preferences_url=f"{base_url()}/settings/notifications",

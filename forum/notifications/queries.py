@@ -31,6 +31,26 @@ EXCERPT_LENGTH = 220
 POSTS_PER_SECTION = 5
 
 
+def discussion_title(discussion: Discussion | None) -> str:
+    """What a discussion is about: its article, or its group session."""
+    if discussion is None:
+        return "a discussion"
+    if discussion.article is not None:
+        return discussion.article.title
+    if discussion.session is not None:
+        return discussion.session.title
+    return "a discussion"
+
+
+def discussion_path(discussion: Discussion) -> str:
+    """The discussion's page on the site (the stable URLs of DESIGN.md)."""
+    if discussion.article is not None:
+        return f"/articles/{discussion.article.slug}"
+    if discussion.session is not None and discussion.group is not None:
+        return f"/groups/{discussion.group.slug}/sessions/{discussion.session.id}"
+    return "/"
+
+
 # On-site notifications --------------------------------------------------------------------
 
 
@@ -50,7 +70,7 @@ def notifications_for(user, page: int) -> Page:
             joinedload(Notification.actor),
             joinedload(Notification.post)
             .joinedload(Post.discussion)
-            .joinedload(Discussion.article),
+            .options(joinedload(Discussion.article), joinedload(Discussion.session)),
         )
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
@@ -108,7 +128,7 @@ class DigestSection:
     """New posts in one discussion: an article's, or a group's own on that article."""
 
     title: str
-    article_slug: str | None
+    path: str
     group_name: str | None
     posts: list[DigestPost] = field(default_factory=list)
     more: int = 0
@@ -208,7 +228,11 @@ def digest_contents(windows: list[Window]) -> dict[int, DigestContent]:
         for d in db.session.scalars(
             select(Discussion)
             .where(Discussion.id.in_(sorted(shown_ids)))
-            .options(joinedload(Discussion.article), joinedload(Discussion.group))
+            .options(
+                joinedload(Discussion.article),
+                joinedload(Discussion.group),
+                joinedload(Discussion.session),
+            )
         )
     }
     author_ids = {p.author_id for p in new_posts} | {p.author_id for p, _ in replies}
@@ -254,11 +278,10 @@ def digest_contents(windows: list[Window]) -> dict[int, DigestContent]:
             )
             if not posts:
                 continue
-            article = discussion.article
             content.sections.append(
                 DigestSection(
-                    title=article.title if article else "A discussion",
-                    article_slug=article.slug if article else None,
+                    title=discussion_title(discussion),
+                    path=discussion_path(discussion),
                     group_name=discussion.group.name if discussion.group else None,
                     posts=[_digest_post(p, authors) for p in posts[:POSTS_PER_SECTION]],
                     more=max(0, len(posts) - POSTS_PER_SECTION),

@@ -30,7 +30,12 @@ EMAIL_PREVIEW_POLICY = (
 def list_notifications():
     page = queries.notifications_for(current_user, page_number(request.args.get("page")))
     return render_template(
-        "notifications/list.html", page=page, form=ActionForm(), labels=services.KINDS, Kind=Kind
+        "notifications/list.html",
+        page=page,
+        form=ActionForm(),
+        labels=services.KINDS,
+        Kind=Kind,
+        title_of=queries.discussion_title,
     )
 
 

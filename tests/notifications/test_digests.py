@@ -253,3 +253,28 @@ def test_back_after_a_long_pause_brings_two_periods_not_months(world, other_read
     [message] = digest_messages()
     assert f"/posts/{recent.id}" in message.text_body
     assert f"/posts/{old.id}" not in message.text_body
+
+
+def test_a_session_discussion_in_the_digest_links_to_the_session(reader, other_reader, held_mail):
+    from forum.discussions.models import Follow
+    from forum.groups.queries import session_discussion
+    from forum.groups.services import ensure_group
+    from tests.groups.conftest import make_membership, make_session
+
+    group = ensure_group("Great Decisions Discussion group")
+    for person in (reader, other_reader):
+        make_membership(group, person)
+    trust(reader, other_reader)
+    reader.digest_frequency = DigestFrequency.DAILY
+    reader.created_at = at("2026-11-01T00:00:00+00:00")
+    session = make_session(group, title="Climate migration")
+    discussion = session_discussion(session)
+    db.session.add(Follow(discussion_id=discussion.id, user_id=reader.id))
+    factories.make_post(
+        discussion, other_reader, "See you there.", created_at=at("2026-11-28T12:00:00+00:00")
+    )
+    send_due_digests(at("2026-11-29T07:05:00+00:00"))
+    [message] = digest_messages()
+    assert "CLIMATE MIGRATION (Great Decisions Discussion group)" in message.text_body
+    path = f"/groups/{group.slug}/sessions/{session.id}"
+    assert f'href="{BASE_URL}{path}"' in message.html_body

@@ -197,3 +197,22 @@ def test_the_reads_of_a_new_post_do_not_grow_with_its_followers(reader, other_re
         return sum(1 for s in statements if s.lstrip().upper().startswith("SELECT"))
 
     assert selects_for(3, "Few Fans") == selects_for(15, "Many Fans")
+
+
+def test_a_group_sessions_discussion_is_named_by_the_session(reader, other_reader, outbox):
+    from forum.groups.queries import session_discussion
+    from forum.groups.services import ensure_group
+    from tests.groups.conftest import make_membership, make_session
+
+    group = ensure_group("Great Decisions Discussion group")
+    for person in (reader, other_reader):
+        make_membership(group, person)
+    trust(reader, other_reader)
+    session = make_session(group, title="Climate migration")
+    discussion = session_discussion(session)
+    root = post_reply(reader, discussion, None, "Before we meet.")
+    reply = post_reply(other_reader, discussion, root, "Agreed.")
+    db.session.commit()
+    [message] = [m for m in outbox if m.to == ["reader@example.org"]]
+    assert "“Climate migration”" in message.body
+    assert f"{BASE_URL}/posts/{reply.id}" in message.body
