@@ -79,9 +79,17 @@ class Filters:
 @dataclass
 class Hit:
     kind: str  # "article" or "post"
-    article: Article
     snippet: Markup
+    article: Article | None = None
     post: Post | None = None
+
+    @property
+    def title(self) -> str:
+        """What the result is about: the article, or the group session of the discussion."""
+        if self.article is not None:
+            return self.article.title
+        session = self.post.discussion.session if self.post else None
+        return session.title if session else ""
 
 
 @dataclass
@@ -245,7 +253,8 @@ def _visible_posts(viewer, statement: Select, filters: Filters) -> Select:
     """Published posts in discussions the viewer may read, narrowed by the filters."""
     statement = (
         statement.join(Discussion, Discussion.id == Post.discussion_id)
-        .join(Article, Article.id == Discussion.article_id)
+        # A group session's discussion has no article.
+        .outerjoin(Article, Article.id == Discussion.article_id)
         .outerjoin(Group, Group.id == Discussion.group_id)
         .where(
             Post.state == PostState.PUBLISHED,
@@ -253,7 +262,7 @@ def _visible_posts(viewer, statement: Select, filters: Filters) -> Select:
         )
     )
     if not can_edit_articles(viewer):
-        statement = statement.where(Article.is_hidden.is_(False))
+        statement = statement.where(or_(Article.id.is_(None), Article.is_hidden.is_(False)))
     if filters.article is not None:
         statement = statement.where(Article.id == filters.article.id)
     if filters.group is not None:
@@ -343,6 +352,7 @@ def _hits(words: list[str], rows: list[tuple[str, int]]) -> list[Hit]:
                     joinedload(Post.author),
                     joinedload(Post.discussion).joinedload(Discussion.article),
                     joinedload(Post.discussion).joinedload(Discussion.group),
+                    joinedload(Post.discussion).joinedload(Discussion.session),
                 )
             )
         }
@@ -364,9 +374,9 @@ def _hits(words: list[str], rows: list[tuple[str, int]]) -> list[Hit]:
         if kind == "post":
             post = posts[row_id]
             snippet = post_snippets.get(row_id) or post.body_md[:200]
-            hits.append(Hit("post", post.discussion.article, highlighted(snippet), post))
+            hits.append(Hit("post", highlighted(snippet), post.discussion.article, post))
         else:
             article = articles[row_id]
             snippet = article_snippets.get(row_id) or article.summary
-            hits.append(Hit("article", article, highlighted(snippet)))
+            hits.append(Hit("article", highlighted(snippet), article))
     return hits

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlalchemy import delete
 
 from forum.discussions import services
 from forum.discussions.models import Discussion, Post, PostState
 from forum.extensions import db
-from forum.groups.models import Group, MemberRole, Membership, MemberState, Visibility
+from forum.groups.models import (
+    Group,
+    GroupSession,
+    MemberRole,
+    Membership,
+    MemberState,
+    Visibility,
+)
 from forum.search.queries import Filters, search, words_of
 from tests import factories
 from tests.conftest import count_queries, login
@@ -227,3 +236,30 @@ def test_a_signed_in_search_works_too(client, reader, discussion):
     post = factories.make_post(discussion, reader, "Sea lanes and convoys.")
     login(client, reader)
     assert f"/posts/{post.id}" in client.get("/search?q=convoys").get_data(as_text=True)
+
+
+def test_a_group_session_discussion_is_found_with_the_group_visibility(client, reader):
+    group = Group(slug="season", name="Season Group", visibility=Visibility.MEMBERS)
+    db.session.add(group)
+    db.session.flush()
+    db.session.add(Membership(group_id=group.id, user_id=reader.id, role=MemberRole.MEMBER))
+    starts = datetime(2026, 12, 1, 18, tzinfo=UTC)
+    session = GroupSession(
+        group_id=group.id,
+        title="Session on Greenland",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+    )
+    db.session.add(session)
+    db.session.flush()
+    discussion = Discussion(group_id=group.id, session_id=session.id)
+    db.session.add(discussion)
+    db.session.commit()
+    post = factories.make_post(discussion, reader, "Bring the atlas of Greenland.")
+
+    assert found_ids(None, "atlas")[1] == set()
+    assert found_ids(reader, "atlas")[1] == {post.id}
+    login(client, reader)
+    assert "Comment on “Session on Greenland”" in client.get("/search?q=atlas").get_data(
+        as_text=True
+    )
