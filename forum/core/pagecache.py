@@ -26,7 +26,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from flask import Flask, Response, current_app, g, request, session
-from sqlalchemy import String, event, inspect, select
+from sqlalchemy import String, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column
 
 from forum.extensions import db
@@ -110,6 +110,7 @@ def _is_write(statement: str) -> bool:
 
 
 TABLE_RECHECK_SECONDS = 30
+READ_VERSION = "SELECT token FROM page_versions WHERE id = 1"
 # An upsert: the row may not exist yet (a fresh database, or one whose tables were emptied).
 BUMP = (
     "INSERT INTO page_versions (id, token) VALUES (1, '{token}') "
@@ -179,7 +180,9 @@ def _current_version() -> str | None:
         state["exists"] = inspect(db.engine).has_table(PageVersion.__tablename__)
         if not state["exists"]:
             return None
-    return db.session.scalar(select(PageVersion.token).where(PageVersion.id == 1))
+    # Plain SQL: this runs on every cached page, and compiling an ORM select costs more than
+    # the query.
+    return db.session.connection().exec_driver_sql(READ_VERSION).scalar()
 
 
 def _serve_cached():
@@ -221,5 +224,7 @@ def init_app(app: Flask) -> None:
     app.extensions["page_cache_table"] = {"exists": False, "checked_at": -TABLE_RECHECK_SECONDS}
     with app.app_context():
         _watch_writes(db.engine)
-    app.before_request(_serve_cached)
+    # First of the request hooks: a cached page needs none of the others (they still run on a
+    # miss, and every after_request hook, the security headers among them, runs on a hit).
+    app.before_request_funcs.setdefault(None, []).insert(0, _serve_cached)
     app.after_request(_store_rendered)
