@@ -150,22 +150,55 @@ class _PageParser(HTMLParser):
             self._form = None
 
 
+VOID_ELEMENTS = {
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+    "track", "wbr",
+}  # fmt: skip
+
+
 class _ShapeParser(HTMLParser):
+    """Which kinds of element sit in which: inside <main>, and around it (the header, nav
+    and footer that every page of a person shares)."""
+
     def __init__(self):
         super().__init__()
-        self.parts: list[str] = []
+        self.main: set[tuple[str, str]] = set()
+        self.chrome: set[tuple[str, str]] = set()
+        self._open: list[str] = ["root"]
+        self._in_main = 0
 
     def handle_starttag(self, tag, attrs):
         kept = sorted(f"{name}={value}" if name in SHAPE_VALUES else name for name, value in attrs)
-        self.parts.append(f"<{tag} {' '.join(kept)}>")
+        signature = f"<{tag} {' '.join(kept)}>"
+        if tag == "main":
+            self._in_main += 1
+        (self.main if self._in_main else self.chrome).add((self._open[-1], signature))
+        if tag not in VOID_ELEMENTS:
+            self._open.append(signature)
+
+    def handle_endtag(self, tag):
+        if tag in VOID_ELEMENTS:
+            return
+        if tag == "main":
+            self._in_main -= 1
+        # Browsers close what is left open; so does this, up to the tag that ends.
+        for depth in range(len(self._open) - 1, 0, -1):
+            if self._open[depth].startswith(f"<{tag} "):
+                del self._open[depth:]
+                break
 
 
-def shape(html: str) -> str:
-    """The page's elements with their attribute names and the values that change how they
-    look or what they are (class, role, type...), without any text."""
+def shapes(html: str) -> tuple[str, str]:
+    """The shape of the page's main content and of what surrounds it: which elements (with
+    the attribute values that change how they look or what they are: class, role, type...)
+    sit in which, without text and without counting repeats. Two article pages with
+    different comments have the same shape; a page with a form error has another."""
     parser = _ShapeParser()
     parser.feed(html)
-    return hashlib.sha256("".join(parser.parts).encode()).hexdigest()
+    return tuple(
+        hashlib.sha256(repr(sorted(part)).encode()).hexdigest()
+        for part in (parser.main, parser.chrome)
+    )
 
 
 def links_and_forms(html: str, page_url: str) -> tuple[list[str], list[Form]]:
@@ -432,13 +465,15 @@ class Crawl:
                 self.record(visit, "form error")
 
     def page_kinds(self) -> list[Visit]:
-        """One page of each shape: pages whose elements, classes and roles are the same in
-        the same order (the same template with other text) look the same to a browser-based
-        checker, which takes a few tenths of a second a page."""
-        kinds: dict[str, Visit] = {}
+        """A page of each kind of main content, and of each kind of surroundings (each
+        person's header and menus): the checkers that run in a browser take a few tenths of
+        a second a page, and pages of one shape with other text fail in the same way."""
+        kinds: dict[tuple[str, str], Visit] = {}
         for visit in self.html_pages():
-            kinds.setdefault(shape(visit.text), visit)
-        return list(kinds.values())
+            main, chrome = shapes(visit.text)
+            kinds.setdefault(("main", main), visit)
+            kinds.setdefault(("around", chrome), visit)
+        return list({id(visit): visit for visit in kinds.values()}.values())
 
     def html_pages(self) -> list[Visit]:
         """The HTML pages, each distinct page once (the first person to see it names it)."""
