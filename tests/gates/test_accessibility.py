@@ -30,8 +30,15 @@ def axe_violations(browser, site: GatesSite, pages: list[Visit], axe_script) -> 
     shown: list[Visit] = []
 
     def serve_crawled(route):
-        page = shown[-1]
-        route.fulfill(status=page.status, content_type=page.content_type, body=page.body)
+        request = route.request
+        if not request.is_navigation_request():
+            route.continue_()
+        elif request.frame.parent_frame is None:
+            page = shown[-1]
+            route.fulfill(status=page.status, content_type=page.content_type, body=page.body)
+        else:
+            # A frame's document is a page of its own, checked when the crawl visited it.
+            route.abort()
 
     # Only the pages come from the crawl; stylesheets, scripts and images from the server.
     context.route(lambda url: "/static/" not in url, serve_crawled)
