@@ -100,3 +100,38 @@ class PolicyForm(Form):
     )
     hold_links = BooleanField("Hold posts with links from new users")
     read_only = BooleanField("Read-only site: nobody but administrators posts, votes or flags")
+
+
+INHERIT = ""
+
+
+class ScopedPolicyForm(Form):
+    """A group's overrides: every setting left at “as the site” follows the site's policy."""
+
+    mode = SelectField(
+        "When posts wait for a moderator",
+        choices=[SelectChoice(INHERIT, "As the site’s policy")]
+        + [SelectChoice(mode.value, label) for mode, label in MODE_LABELS.items()],
+    )
+    new_user_posts = IntegerField(
+        "Approved posts before a person is no longer new (empty: as the site)",
+        validators=[Optional(), NumberRange(min=0, max=1000)],
+    )
+    flag_threshold = IntegerField(
+        "Flags from different readers that hide a post (empty: as the site)",
+        validators=[Optional(), NumberRange(min=1, max=1000)],
+    )
+    banned_words = TextAreaField(
+        "Banned words, one a line (empty: as the site)", [Optional(), Length(max=20000)]
+    )
+    suspect_words = TextAreaField(
+        "Suspect words, one a line (empty: as the site)", [Optional(), Length(max=20000)]
+    )
+    hold_links = SelectField(
+        "Posts with links from new users",
+        choices=[
+            SelectChoice(INHERIT, "As the site’s policy"),
+            SelectChoice("1", "Held for review"),
+            SelectChoice("0", "Published"),
+        ],
+    )

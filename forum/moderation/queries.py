@@ -18,7 +18,8 @@ from forum.core.pagination import Page, paginate
 from forum.discussions.models import Discussion, Post, PostState
 from forum.discussions.permissions import can_view_post
 from forum.extensions import db
-from forum.moderation.models import Action, AuditEntry, Flag
+from forum.groups.models import Group
+from forum.moderation.models import Action, AuditEntry, Flag, Policy
 from forum.moderation.permissions import (
     can_moderate_post,
     is_site_moderator,
@@ -255,6 +256,17 @@ def posts_to_moderate(viewer, post_ids: list[int]) -> list[Post]:
             .order_by(Post.id)
         )
     )
+
+
+def get_group(group_id: int) -> Group:
+    group = db.session.get(Group, group_id)
+    if group is None:
+        raise NotVisible("There is no such group.")
+    return group
+
+
+def group_policy_row(group_id: int) -> Policy | None:
+    return db.session.scalar(select(Policy).where(Policy.group_id == group_id))
 
 
 def get_user(user_id: int) -> User:

@@ -27,12 +27,14 @@ from forum.discussions import queries as discussion_queries
 from forum.extensions import db, limiter
 from forum.moderation import permissions, policy, queries, services
 from forum.moderation.forms import (
+    INHERIT,
     BanForm,
     FlagForm,
     ModeratorEditForm,
     NoteForm,
     PolicyForm,
     RejectForm,
+    ScopedPolicyForm,
     SuspendForm,
 )
 from forum.moderation.models import ACTION_LABELS, FLAG_REASON_LABELS, Mode
@@ -390,3 +392,39 @@ def edit_policy():
             return redirect(url_for(".edit_policy"))
     status = 422 if form.errors else 200
     return render_template("moderation/policy.html", form=form), status
+
+
+@bp.route("/moderation/groups/<int:group_id>/policy", methods=["GET", "POST"])
+@login_required
+def edit_group_policy(group_id: int):
+    group = queries.get_group(group_id)
+    permissions.require_edit_group_policy(current_user, group.id)
+    row = queries.group_policy_row(group.id)
+    if request.method == "GET":
+        own = policy.policy_values(row)
+        own["mode"] = own["mode"].value if own["mode"] else INHERIT
+        own["hold_links"] = INHERIT if own["hold_links"] is None else str(int(own["hold_links"]))
+        form = ScopedPolicyForm(data=own)
+    else:
+        form = ScopedPolicyForm()
+    if form.validate_on_submit():
+        values = {
+            "mode": Mode(form.mode.data) if form.mode.data else None,
+            "new_user_posts": form.new_user_posts.data,
+            "flag_threshold": form.flag_threshold.data,
+            "banned_words": form.banned_words.data or None,
+            "suspect_words": form.suspect_words.data or None,
+            "hold_links": None if form.hold_links.data == INHERIT else form.hold_links.data == "1",
+        }
+        try:
+            services.update_scoped_policy(current_user, values, group_id=group.id)
+        except ValidationFailed as error:
+            show_refusal(form, error)
+        else:
+            db.session.commit()
+            flash(f"The moderation policy of {group.name} is saved.", "success")
+            return redirect(url_for(".edit_group_policy", group_id=group.id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template(
+        "moderation/group_policy.html", form=form, group=group, site=policy.site_policy()
+    ), status

@@ -195,3 +195,22 @@ def test_an_admin_edits_the_policy_page(client, admin, reader, discussion):
     assert bad.status_code == 422
     assert "field-error" in bad.get_data(as_text=True)
     assert "Changed the policy" in client.get("/moderation/log").get_data(as_text=True)
+
+
+def test_a_group_moderator_edits_their_groups_policy_page(
+    client, group_moderator, group, other_group, reader, group_discussion
+):
+    login(client, group_moderator)
+    url = f"/moderation/groups/{group.id}/policy"
+    assert "As the site’s policy" in client.get(url).get_data(as_text=True)
+    response = post_form(
+        client, url, {"mode": "none", "new_user_posts": "", "flag_threshold": "1",
+                      "banned_words": "", "suspect_words": "", "hold_links": "0"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    policy = effective_policy(group_discussion)
+    assert (policy.mode, policy.new_user_posts, policy.flag_threshold) == (Mode.NONE, 3, 1)
+    assert not policy.hold_links
+    assert client.get(f"/moderation/groups/{other_group.id}/policy").status_code == 403
+    login(client, reader)
+    assert client.get(url).status_code == 403
