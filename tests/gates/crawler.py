@@ -27,9 +27,8 @@ from flask import Flask
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Rule
 
-# A few pages of each kind are enough: the pages of one route share a template, and the
-# checkers' time grows with every page. Pages of a kind that differ (a first post, a nested
-# reply) still show up, since the first links found on a page differ in kind.
+# Pages a person visits per route by following links: the pages of one route share a
+# template, and the checkers' time grows with every page.
 PAGES_PER_ROUTE = 3
 # Routes are tried with at most this many combinations of known values before giving up.
 TRIES_PER_ROUTE = 8
@@ -258,7 +257,12 @@ class Client:
     def _visit(
         self, method: str, url: str, status: int, headers: http.client.HTTPMessage, body: bytes
     ) -> Visit:
-        return Visit(self.persona, method, url, status, list(headers.items()), body, None, "")
+        # A redirect to this site by its full address is a redirect to one of its paths.
+        kept = [
+            (name, value.removeprefix(self.base_url) if name.lower() == "location" else value)
+            for name, value in headers.items()
+        ]
+        return Visit(self.persona, method, url, status, kept, body, None, "")
 
     def follow(self, method: str, url: str, data: dict | None = None) -> list[Visit]:
         """The response and the redirects after it, as a browser follows them."""
@@ -320,11 +324,15 @@ class Crawl:
         visit.endpoint, arguments = self.endpoint_of(visit.method, visit.url)
         self.visits.append(visit)
         if visit.endpoint and self.is_reached(visit):
-            for name, value in arguments.items():
-                known = self.values[visit.endpoint][name]
-                if str(value) not in known:
-                    known.append(str(value))
+            self._remember(visit.endpoint, arguments)
         return visit
+
+    def _remember(self, source: str, arguments: dict) -> None:
+        """Keep the values of a route's variables, to fill other routes' variables with."""
+        for name, value in arguments.items():
+            known = self.values[source][name]
+            if str(value) not in known:
+                known.append(str(value))
 
     # Following links ------------------------------------------------------------------
 
@@ -363,10 +371,8 @@ class Crawl:
         links, _forms = links_and_forms(html, "/")
         for link in links:
             endpoint, arguments = self.endpoint_of("GET", link)
-            for name, value in arguments.items() if endpoint else ():
-                known = self.values[endpoint][name]
-                if str(value) not in known:
-                    known.append(str(value))
+            if endpoint:
+                self._remember(endpoint, arguments)
 
     # Every GET route --------------------------------------------------------------------
 
@@ -382,8 +388,8 @@ class Crawl:
                 for table, ids in ids_by_table.items():
                     singular = table.removesuffix("s")
                     if singular == thing or singular.endswith(f"_{thing}"):
-                        known = self.values[f"table {table}"][name]
-                        known.extend(str(i) for i in ids if str(i) not in known)
+                        for row_id in ids:
+                            self._remember(f"table {table}", {name: row_id})
 
     def get_rules(self) -> list[Rule]:
         return [
