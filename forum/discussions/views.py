@@ -21,6 +21,7 @@ from forum.discussions import permissions, queries, services
 from forum.discussions.forms import CommentForm, EditPostForm, ReplyForm
 from forum.discussions.models import Discussion, Post
 from forum.extensions import db, limiter
+from forum.moderation import services as moderation
 
 bp = Blueprint("discussions", __name__)
 
@@ -172,7 +173,11 @@ def delete_post(post_id: int):
     if request.method == "GET":
         permissions.require_delete_post(current_user, post)
         return render_template("discussions/delete.html", post=post)
-    services.delete_post(current_user, post)
+    if permissions.is_author(current_user, post):
+        services.delete_post(current_user, post)
+    else:
+        # A moderator removing someone else's post: the moderation log records it.
+        moderation.delete_post(current_user, post)
     db.session.commit()
     flash("The post is deleted.", "success")
     return redirect(_post_url(post))
@@ -216,7 +221,8 @@ def follow_discussion(discussion_id: int):
 def lock_discussion(discussion_id: int):
     discussion = queries.get_discussion_for(current_user, discussion_id)
     locked = request.form.get("locked") == "1"
-    services.set_discussion_locked(current_user, discussion, locked)
+    # Through moderation, so the log records who closed or reopened it.
+    moderation.lock_discussion(current_user, discussion, locked)
     db.session.commit()
     flash("The discussion is closed." if locked else "The discussion is open again.", "success")
     return redirect(discussion_url(discussion, _anchor="discussion"))

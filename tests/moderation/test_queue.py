@@ -336,7 +336,28 @@ def test_the_queue_filters_by_article_and_group(
     login(client, moderator)
     html = queue_page(client, f"?group={group.id}")
     assert "Group one" in html and "Public one" not in html
+    assert "This group’s moderation policy" in html
     other = factories.public_discussion(factories.make_article("Other Article"))
     make_pending(other, reader, "Elsewhere")
     html = queue_page(client, f"?article={other.article_id}")
     assert "Elsewhere" in html and "Public one" not in html and "Group one" not in html
+
+
+def test_closing_and_deleting_from_the_thread_are_logged_too(
+    client, moderator, reader, article, discussion
+):
+    own = factories.make_post(discussion, moderator, "My own words")
+    theirs = factories.make_post(discussion, reader, "Their words")
+    login(client, moderator)
+    page = f"/articles/{article.slug}"
+    post_form(client, f"/discussions/{discussion.id}/lock", {"locked": "1"}, page=page)
+    post_form(client, f"/posts/{theirs.id}/delete", {}, page=page)
+    post_form(client, f"/posts/{own.id}/delete", {}, page=page)
+    db.session.expire_all()
+    assert discussion.is_locked
+    assert {theirs.state, own.state} == {PostState.DELETED}
+    logged = db.session.execute(select(AuditEntry.action, AuditEntry.post_id)).all()
+    # Withdrawing one's own post is not moderation.
+    assert sorted(logged, key=str) == sorted(
+        [(Action.LOCK, None), (Action.DELETE, theirs.id)], key=str
+    )
