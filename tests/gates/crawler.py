@@ -89,10 +89,16 @@ class Form:
     method: str
     action: str  # absolute path
     fields: list[tuple[str, str, str]]  # (kind, name, value); kind is the tag or input type
+    required: set[str] = field(default_factory=set)  # names of the fields marked required
 
     @property
-    def has_text_field(self) -> bool:
-        return any(kind == "textarea" or kind in TEXT_INPUTS for kind, _name, _value in self.fields)
+    def needs_text(self) -> bool:
+        """Sent with its text fields empty, the form must refuse: a form whose text is all
+        optional might do what it is for (cancel a session, say), so it is not sent."""
+        return any(
+            (kind == "textarea" or kind in TEXT_INPUTS) and name in self.required
+            for kind, name, _value in self.fields
+        )
 
 
 class _PageParser(HTMLParser):
@@ -115,9 +121,12 @@ class _PageParser(HTMLParser):
             self._form = Form(
                 attributes.get("method", "get").lower(), attributes.get("action", ""), []
             )
-        elif self._form is None:
             return
-        elif tag == "input" and "name" in attributes:
+        if self._form is None:
+            return
+        if "required" in attributes and "name" in attributes:
+            self._form.required.add(attributes["name"])
+        if tag == "input" and "name" in attributes:
             kind = attributes.get("type", "").lower()
             if kind in ("checkbox", "radio") and "checked" not in attributes:
                 return
@@ -460,7 +469,7 @@ class Crawl:
         done: set[str | None] = set()
         for _page, form in self.forms[client.persona]:
             endpoint, _ = self.endpoint_of("POST", form.action)
-            if endpoint in done or not form.has_text_field:
+            if endpoint in done or not form.needs_text:
                 continue
             done.add(endpoint)
             data = {

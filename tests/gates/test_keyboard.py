@@ -26,6 +26,7 @@ MAX_TABS = 150
 def tab_to(page: Page, accessible_name: str | None = None, selector: str | None = None) -> None:
     """Press Tab until the focus is on the element, checking that every stop shows focus."""
     target = page.locator(selector) if selector else page.get_by_role("link", name=accessible_name)
+    assert target.count(), f"no {accessible_name or selector} on {page.url}"
     for _ in range(MAX_TABS):
         page.keyboard.press("Tab")
         focus = page.evaluate(FOCUS_SHOWN)
@@ -86,5 +87,33 @@ def test_approve_a_held_post_from_the_queue_with_the_keyboard_only(browser, gate
         approved = page.get_by_role("status").filter(has_text="Approved the post by Oona Outsider")
         expect(approved).to_be_visible()
         expect(page.get_by_text(HELD_POST)).to_have_count(0)
+    finally:
+        context.close()
+
+
+def test_rsvp_to_a_session_with_the_keyboard_only(browser, gates_site, crawl):
+    session_url = next(
+        (
+            v.url
+            for v in crawl.visits
+            if v.persona == "member"
+            and v.endpoint == "groups.show_session"
+            and "rsvp-form" in v.text
+        ),
+        None,
+    )
+    assert session_url, "the crawl found no session page with an RSVP form"
+    context = browser.new_context(base_url=gates_site.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        log_in_with_keys(page, *DEMO_PASSWORDS["reader2"])
+        page.goto(session_url)
+        tab_to(page, selector="select[name=status]")
+        # On a closed list box the arrow keys choose the next answer: "Going", then "Maybe".
+        page.keyboard.press("ArrowDown")
+        tab_to(page, selector="button:has-text('Save my answer')")
+        page.keyboard.press("Enter")
+        page.wait_for_load_state()
+        expect(page.locator(".rsvp-status")).to_have_text("You might come.")
     finally:
         context.close()
