@@ -28,6 +28,7 @@ from forum.demo import services as demo
 from forum.discussions import services as discussions
 from forum.discussions.queries import get_public_discussion
 from forum.extensions import db
+from forum.groups import services as groups
 from tests.browser.conftest import Mailbox, free_port, serve
 from tests.conftest import require_service
 from tests.gates.crawler import Client, Crawl, Visit
@@ -111,6 +112,8 @@ def _add_to_demo() -> dict[str, dict[str, str]]:
     discussions.post_reply(
         find_user_by_email(OUTSIDER[0]), get_public_discussion(article), None, HELD_POST
     )
+    # The reader outside the group is invited to it: the email's link is an invitation page.
+    groups.invite(None, groups.ensure_group(demo.GROUP_NAME), OUTSIDER[0])
     owner = find_user_by_email(TOKEN_OWNER[0])
     return {
         "accounts.verify_email": {"token": accounts.verification_token(owner)},
