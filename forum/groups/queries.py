@@ -312,3 +312,29 @@ def viewer_groups(viewer) -> list[Group]:
             .order_by(func.lower(Group.name))
         )
     )
+
+
+def season_report(group: Group) -> list[tuple[GroupSession, dict[RsvpStatus, int], int]]:
+    """Every session of the group by date, with its answers counted and how many came."""
+    sessions = list(
+        db.session.scalars(
+            select(GroupSession)
+            .where(GroupSession.group_id == group.id)
+            .order_by(GroupSession.starts_at, GroupSession.id)
+        )
+    )
+    counts: dict[int, dict[RsvpStatus, int]] = {
+        s.id: dict.fromkeys(RsvpStatus, 0) for s in sessions
+    }
+    came: dict[int, int] = dict.fromkeys(counts, 0)
+    rows = db.session.execute(
+        select(Rsvp.session_id, Rsvp.status, Rsvp.attended, func.count(Rsvp.id))
+        .join(GroupSession, GroupSession.id == Rsvp.session_id)
+        .where(GroupSession.group_id == group.id)
+        .group_by(Rsvp.session_id, Rsvp.status, Rsvp.attended)
+    )
+    for session_id, status, attended, number in rows:
+        counts[session_id][status] += number
+        if attended:
+            came[session_id] += number
+    return [(s, counts[s.id], came[s.id]) for s in sessions]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -459,6 +461,68 @@ def mark_attendance(slug: str, session_id: int):
         rsvps=rsvps,
         others=[m for m in queries.all_members(group) if m.id not in answered],
     )
+
+
+# Exports ----------------------------------------------------------------------------------
+
+
+def _cell(value) -> str:
+    """A CSV cell a spreadsheet shows as text: a leading =, +, - or @ would run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv(header: list[str], rows, filename: str) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows([_cell(value) for value in row] for row in rows)
+    response = Response(buffer.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/groups/<slug>/sessions/<int:session_id>/attendees.csv")
+@login_required
+def export_attendees(slug: str, session_id: int):
+    group = queries.get_group_for(current_user, slug)
+    session = queries.get_session_for(current_user, group, session_id)
+    permissions.require_mark_attendance(current_user, session)
+    rows = (
+        [
+            r.user.display_name,
+            r.user.email,
+            r.status.value,
+            r.answered_at.isoformat(timespec="seconds"),
+            "" if r.attended is None else ("yes" if r.attended else "no"),
+        ]
+        for r in queries.session_rsvps(session)
+    )
+    header = ["name", "email", "answer", "answered_at_utc", "attended"]
+    return _csv(header, rows, f"session-{session.id}-attendees.csv")
+
+
+@bp.get("/groups/<slug>/report.csv")
+@login_required
+def export_season_report(slug: str):
+    group = queries.get_group_for(current_user, slug)
+    permissions.require_edit_group(current_user, group)
+    rows = (
+        [
+            local(session.starts_at, session.timezone).strftime("%Y-%m-%d %H:%M"),
+            session.timezone,
+            session.title,
+            session.topic,
+            session.status.value,
+            session.capacity or "",
+            *(counts[status] for status in RsvpStatus),
+            came,
+        ]
+        for session, counts, came in queries.season_report(group)
+    )
+    header = ["starts_local", "timezone", "title", "topic", "status", "capacity"]
+    header += [status.value for status in RsvpStatus] + ["attended"]
+    return _csv(header, rows, f"{group.slug}-sessions.csv")
 
 
 # Calendars ---------------------------------------------------------------------------------
