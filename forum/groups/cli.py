@@ -1,6 +1,8 @@
-"""Discussion groups: members, organisers, and (later) sessions with readings."""
+"""Discussion groups at the command line: members, and the reminders of sessions."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import click
 from flask.cli import AppGroup
@@ -39,3 +41,20 @@ def add_member(slug: str, email: str, role: str) -> None:
         raise click.ClickException(error.message) from None
     db.session.commit()
     click.echo(f"{user.display_name} <{user.email}> is in {group.name} with the role {role}.")
+
+
+@groups.command("send-reminders")
+@click.option(
+    "--now",
+    type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z", "%Y-%m-%dT%H:%M:%S"]),
+    default=None,
+    help="The time to act at, ISO 8601 (default: now; a time without zone is UTC).",
+)
+def send_reminders(now: datetime | None) -> None:
+    """Queue the day-before reminders for sessions starting in the next 24 hours (each person
+    is reminded once per session, however often this runs); the worker sends them."""
+    if now is not None and now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    queued = services.queue_reminders(now)
+    db.session.commit()
+    click.echo(f"{queued} reminder{'' if queued == 1 else 's'} queued.")

@@ -9,9 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import quote
 
+from sqlalchemy import select
+
 from forum.accounts.models import User
-from forum.core.mail import queue_email
+from forum.core.mail import OutboxMessage, queue_email
 from forum.core.timefmt import local
+from forum.extensions import db
 from forum.groups.models import Group, GroupSession
 
 
@@ -97,6 +100,26 @@ def queue_promoted(user: User, session: GroupSession, now: datetime | None = Non
         user.email,
         "groups/promoted",
         user_id=user.id,
+        user=user,
+        session=session,
+        when=_when(session, user),
+        path=_session_path(session),
+        now=now,
+    )
+
+
+def queue_reminder(
+    user: User, session: GroupSession, now: datetime | None = None
+) -> OutboxMessage | None:
+    """The day-before reminder, once per person and session (None if already queued)."""
+    key = f"session-reminder:{session.id}:{user.id}"
+    if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)):
+        return None
+    return queue_email(
+        user.email,
+        "groups/reminder",
+        user_id=user.id,
+        idempotency_key=key,
         user=user,
         session=session,
         when=_when(session, user),

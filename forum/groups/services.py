@@ -634,6 +634,34 @@ def mark_attendance(
     db.session.flush()
 
 
+# Reminders ---------------------------------------------------------------------------------
+
+REMINDER_BEFORE = timedelta(hours=24)
+
+
+def queue_reminders(now: datetime | None = None) -> int:
+    """Queue the reminder (with the readings) for everyone going to a session that starts
+    within the next 24 hours. Each (session, person) has an idempotency key, so running this
+    every few minutes, or twice at once, queues each reminder once. Returns how many."""
+    now = now or utc_now()
+    due = db.session.execute(
+        select(GroupSession, Rsvp)
+        .join(Rsvp, Rsvp.session_id == GroupSession.id)
+        .where(
+            GroupSession.status == SessionStatus.SCHEDULED,
+            GroupSession.starts_at > now,
+            GroupSession.starts_at <= now + REMINDER_BEFORE,
+            Rsvp.status == RsvpStatus.GOING,
+        )
+        .order_by(GroupSession.starts_at, Rsvp.id)
+    ).all()
+    queued = 0
+    for session, rsvp in due:
+        if emails.queue_reminder(rsvp.user, session, now=now) is not None:
+            queued += 1
+    return queued
+
+
 # Group discussions of articles -------------------------------------------------------------
 
 
