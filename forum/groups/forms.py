@@ -87,6 +87,9 @@ class SessionForm(Form):
     readings = TextAreaField("Readings", validators=[Length(max=5000)])
     agenda_md = TextAreaField("Agenda (markdown)", validators=[Length(max=20_000)])
     questions_md = TextAreaField("Discussion questions (markdown)", validators=[Length(max=20_000)])
+    summary_md = TextAreaField(
+        "Summary, after the session (markdown)", validators=[Length(max=20_000)]
+    )
 
     def __init__(self, members, *args, **kwargs):
         super().__init__(*args, **kwargs)

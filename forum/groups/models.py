@@ -149,6 +149,9 @@ class GroupSession(CreatedMixin, db.Model):
     agenda_html: Mapped[str] = mapped_column(Text, default="")
     questions_md: Mapped[str] = mapped_column(Text, default="")
     questions_html: Mapped[str] = mapped_column(Text, default="")
+    # What the organiser writes after the session: what was said, what was decided.
+    summary_md: Mapped[str] = mapped_column(Text, default="", server_default="")
+    summary_html: Mapped[str] = mapped_column(Text, default="", server_default="")
     facilitator_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )

@@ -349,6 +349,7 @@ class SessionInput:
     capacity: int | None = None
     agenda_md: str = ""
     questions_md: str = ""
+    summary_md: str = ""
     facilitator_id: int | None = None
     # Articles to read first, in order: each a slug or the article's address.
     readings: list[str] = field(default_factory=list)
@@ -406,7 +407,7 @@ def _apply_session_values(group: Group, session: GroupSession, values: SessionIn
     if values.capacity is not None and values.capacity < 1:
         raise ValidationFailed("capacity", "Give at least 1 seat, or leave it empty for no limit.")
     session.capacity = values.capacity
-    for name in ("agenda", "questions"):
+    for name in ("agenda", "questions", "summary"):
         source = (getattr(values, f"{name}_md") or "").strip()
         if len(source) > MAX_MARKDOWN:
             raise ValidationFailed(f"{name}_md", f"Keep this under {MAX_MARKDOWN:,} characters.")

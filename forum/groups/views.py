@@ -271,6 +271,7 @@ def _session_input(form: SessionForm) -> services.SessionInput:
         capacity=form.capacity.data,
         agenda_md=form.agenda_md.data or "",
         questions_md=form.questions_md.data or "",
+        summary_md=form.summary_md.data or "",
         facilitator_id=int(form.facilitator_id.data) if form.facilitator_id.data else None,
         readings=(form.readings.data or "").split(),
     )
@@ -379,6 +380,7 @@ def edit_session(slug: str, session_id: int):
             "readings": "\n".join(r.article.slug for r in session.readings),
             "agenda_md": session.agenda_md,
             "questions_md": session.questions_md,
+            "summary_md": session.summary_md,
         }
     form = SessionForm(queries.all_members(group), data=data)
     if form.validate_on_submit():

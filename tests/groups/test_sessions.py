@@ -143,3 +143,13 @@ def test_cancelling_tells_the_people_going_and_waiting(group, organiser, member,
     assert emails_to(declined.email) == []
     with pytest.raises(PermissionDenied):
         services.respond(member, session, RsvpStatus.GOING, now=NOW)
+
+
+def test_a_past_session_keeps_the_organisers_summary(client, group, organiser):
+    session = make_session(group, now=NOW)
+    services.edit_session(
+        organiser, session, session_input(summary_md="We agreed on **three** points."), now=NOW
+    )
+    db.session.commit()
+    html = client.get(f"/groups/{group.slug}/sessions/{session.id}").get_data(as_text=True)
+    assert "<strong>three</strong>" in html
