@@ -28,7 +28,7 @@ from forum.discussions.queries import get_public_discussion
 from forum.groups import permissions as group_permissions
 from forum.groups import queries as group_queries
 from forum.groups import services as groups
-from forum.groups.models import Group, MemberRole
+from forum.groups.models import Group, MemberRole, VenueType
 from forum.moderation.policy import site_policy
 
 ARTICLES_DIR = Path(__file__).resolve().parent / "articles"
@@ -122,6 +122,9 @@ def _ensure_group(report: DemoReport, people: dict[str, User]) -> Group:
     group = groups.ensure_group(GROUP_NAME)
     if not group.description:
         groups.update_group(None, group, description=GROUP_DESCRIPTION)
+        group.place = "Central Library, Springfield"
+        group.venue_type = VenueType.LIBRARY
+        group.meeting_pattern = "Thursdays at 19:00, a topic a week"
         report.group_created = True
     for account in ACCOUNTS:
         user = people[account.key]

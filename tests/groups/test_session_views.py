@@ -227,3 +227,9 @@ def test_cancelling_through_the_form(client, group, organiser, member):
     assert response.status_code == 302
     assert "This session is cancelled." in client.get(page).get_data(as_text=True)
     assert emails_to(member.email)[-1].subject.startswith("Cancelled:")
+
+
+def test_the_groups_zone_is_left_out_when_the_viewer_shares_it(client, group):
+    session = make_session(group, starts_on=_soon(), timezone="UTC")
+    html = client.get(f"/groups/{SLUG}/sessions/{session.id}").get_data(as_text=True)
+    assert "where the group meets" not in html
