@@ -40,7 +40,7 @@ from forum.articles.permissions import can_edit_articles
 from forum.core.pagination import Page
 from forum.discussions.models import Discussion, Post, PostState
 from forum.extensions import db
-from forum.groups.models import Group, Membership, MemberState, Visibility
+from forum.groups.models import Group, GroupSession, Membership, MemberState, Visibility
 from forum.search.models import PG_CONFIG
 
 PER_PAGE = 20
@@ -52,6 +52,7 @@ MAX_WORDS = 12
 # the page may. Past this many matches only the newest are ranked: recent conversation is what
 # a reader searching a common word most likely wants.
 RANKED_WINDOW = 5_000
+PG_RECENT_POSTS = 10_000
 SNIPPET_WORDS = 24
 # Private-use characters mark the matched words in snippets: they survive HTML escaping and
 # cannot come from a form (which the markers then turn into <mark>).
@@ -60,6 +61,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 # The expressions the GIN indexes are built on, written out the same way so the planner uses
 # them (a bound parameter in place of a literal would not match).
 _PG_POST_VECTOR = literal_column(f"to_tsvector({PG_CONFIG}, posts.body_md)")
+_PG_TITLE_VECTOR = literal_column(f"to_tsvector({PG_CONFIG}, articles.title)")
 _PG_ARTICLE_VECTOR = literal_column(
     f"to_tsvector({PG_CONFIG}, articles.title || ' ' || articles.body_md)"
 )
@@ -125,23 +127,22 @@ def _pg_query(words: list[str]) -> ColumnElement:
     return func.plainto_tsquery(literal_column(PG_CONFIG), " ".join(words))
 
 
-def _post_match(words: list[str]) -> Select:
-    """Matching post ids with a score (lower is better), within the ranked window."""
+def _post_match(words: list[str], recent: bool) -> tuple[Select, bool]:
+    """Matching post ids with a score (lower is better); with ``recent``, within the ranked
+    window of recent posts. Also says whether the window left any posts out."""
     if _dialect() == "postgresql":
         matches = _PG_POST_VECTOR.op("@@")(_pg_query(words))
         score = -func.ts_rank_cd(_PG_POST_VECTOR, _pg_query(words))
         statement = select(Post.id, score.label("score")).where(matches)
-        # Ordered by an expression, not the key: ordered by the key, the planner walks the
-        # primary key backwards and computes every post's tsvector (seconds at 300,000 posts);
-        # this way the GIN index finds the matches and only they are sorted.
-        oldest = db.session.scalar(
-            select(Post.id)
-            .where(matches)
-            .order_by((Post.id + 0).desc())
-            .offset(RANKED_WINDOW - 1)
-            .limit(1)
-        )
-        return statement.where(Post.id >= oldest) if oldest else statement
+        if not recent:
+            return statement, False
+        # Ranking recomputes each match's tsvector from its text, and finding the newest N
+        # matches reads them all: the window is the newest posts instead, found by the
+        # primary key. A rare word that finds too little there is searched again in full.
+        newest = db.session.scalar(select(func.max(Post.id))) or 0
+        if newest <= PG_RECENT_POSTS:
+            return statement, False
+        return statement.where(Post.id > newest - PG_RECENT_POSTS), True
     index = table("posts_search", column("rowid"))
     matches = literal_column("posts_search").op("MATCH")(_fts5_query(words))
     score = func.bm25(literal_column("posts_search"))
@@ -159,16 +160,17 @@ def _post_match(words: list[str]) -> Select:
         .offset(RANKED_WINDOW - 1)
         .limit(1)
     )
-    return statement.where(index.c.rowid >= oldest) if oldest else statement
+    return (statement.where(index.c.rowid >= oldest), True) if oldest else (statement, False)
 
 
 def _article_match(words: list[str]) -> Select:
     if _dialect() == "postgresql":
-        vector = _PG_ARTICLE_VECTOR
         query = _pg_query(words)
-        # Weighted up: an article about the words is a better answer than one reply using them.
-        score = -func.ts_rank_cd(vector, query) * 2
-        return select(Article.id, score.label("score")).where(vector.op("@@")(query))
+        # Ranked by the title: ranking recomputes the tsvector, and a whole article's costs
+        # as much as a hundred posts'. Weighted up: an article about the words is a better
+        # answer than one reply using them.
+        score = -func.ts_rank_cd(_PG_TITLE_VECTOR, query) * 2 - 0.1
+        return select(Article.id, score.label("score")).where(_PG_ARTICLE_VECTOR.op("@@")(query))
     index = table("articles_search", column("rowid"))
     # The title counts five times the body.
     score = func.bm25(literal_column("articles_search"), 5.0, 1.0) * 2
@@ -317,13 +319,29 @@ def search(
     if not words:
         return Results(words=[], page=Page(items=[], number=1, per_page=per_page, total=0))
 
-    posts = _post_match(words)
-    articles = _article_match(words)
-    posts = _visible_posts(viewer, posts, filters).add_columns(literal("post").label("kind"))
-    articles = _visible_articles(viewer, articles, filters).add_columns(
-        literal("article").label("kind")
+    rows, total, windowed = _ranked_page(viewer, words, filters, page, per_page, recent=True)
+    if windowed and total < page * per_page and _dialect() == "postgresql":
+        rows, total, _ = _ranked_page(viewer, words, filters, page, per_page, recent=False)
+    hits = _hits(words, rows)
+    return Results(
+        words=words,
+        page=Page(items=hits, number=page, per_page=per_page, total=total),
+        hits=hits,
     )
-    matches = union_all(articles, posts).subquery()
+
+
+def _ranked_page(
+    viewer, words: list[str], filters: Filters, page: int, per_page: int, recent: bool
+) -> tuple[list[tuple[str, int]], int, bool]:
+    """One page of (kind, id), best first, the (capped) number of matches, and whether a
+    window of recent posts left some out."""
+    posts, windowed = _post_match(words, recent)
+    posts = _visible_posts(viewer, posts, filters)
+    articles = _visible_articles(viewer, _article_match(words), filters)
+    matches = union_all(
+        articles.add_columns(literal("article").label("kind")),
+        posts.add_columns(literal("post").label("kind")),
+    ).subquery()
     ranked = (
         select(matches.c.kind, matches.c.id)
         .order_by(matches.c.score, matches.c.kind, matches.c.id)
@@ -331,14 +349,11 @@ def search(
         .offset((page - 1) * per_page)
     )
     rows = [(kind, row_id) for kind, row_id in db.session.execute(ranked)]
-    capped = select(matches.c.id).limit(MAX_RESULTS).subquery()
+    # Counted without the scores: PostgreSQL would compute them for every match.
+    ids = union_all(articles.with_only_columns(Article.id), posts.with_only_columns(Post.id))
+    capped = ids.limit(MAX_RESULTS).subquery()
     total = db.session.scalar(select(func.count()).select_from(capped)) or 0
-    hits = _hits(words, rows)
-    return Results(
-        words=words,
-        page=Page(items=hits, number=page, per_page=per_page, total=total),
-        hits=hits,
-    )
+    return rows, total, windowed
 
 
 def _hits(words: list[str], rows: list[tuple[str, int]]) -> list[Hit]:
@@ -355,7 +370,10 @@ def _hits(words: list[str], rows: list[tuple[str, int]]) -> list[Hit]:
                     joinedload(Post.author),
                     joinedload(Post.discussion).joinedload(Discussion.article),
                     joinedload(Post.discussion).joinedload(Discussion.group),
-                    joinedload(Post.discussion).joinedload(Discussion.session),
+                    # Only the title: a result names the session, nothing more.
+                    joinedload(Post.discussion)
+                    .joinedload(Discussion.session)
+                    .load_only(GroupSession.title),
                 )
             )
         }
