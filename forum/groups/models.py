@@ -158,6 +158,9 @@ class GroupSession(CreatedMixin, db.Model):
     status: Mapped[SessionStatus] = mapped_column(
         enum_column(SessionStatus, "session_status"), default=SessionStatus.SCHEDULED
     )
+    # Sessions scheduled together as a season share this key, so "this and every later
+    # session of the season" can be changed at once and next season copied from it.
+    season_key: Mapped[str | None] = mapped_column(String(32), index=True)
     # Raised on every change that calendars must pick up (RFC 5545 SEQUENCE).
     sequence: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
@@ -211,4 +214,108 @@ class Rsvp(CreatedMixin, db.Model):
     attended: Mapped[bool | None] = mapped_column()
 
     session: Mapped[GroupSession] = relationship()
+    user: Mapped[User] = relationship()
+
+
+class BallotStatus(enum.StrEnum):
+    # Being written: the organiser may still change the questions.
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Ballot(CreatedMixin, db.Model):
+    """The opinion ballot after a session. Ballots on the same ``topic_key`` are compiled
+    together across groups.
+
+    Secrecy: who voted is kept in ``ballot_voters``; what was chosen only as counters on
+    ``ballot_choices``. No row records a single vote, so nothing links a person to a choice.
+    """
+
+    __tablename__ = "ballots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("group_sessions.id", ondelete="CASCADE"), unique=True
+    )
+    topic: Mapped[str] = mapped_column(String(200))
+    # The topic's slug: "Climate migration" and "climate  Migration" are one topic.
+    topic_key: Mapped[str] = mapped_column(String(200), index=True)
+    intro: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[BallotStatus] = mapped_column(
+        enum_column(BallotStatus, "ballot_status"), default=BallotStatus.DRAFT
+    )
+    # Optional deadline: past it the ballot counts as closed.
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # How many have voted: kept with the counters, so percentages need no count of voters.
+    voter_count: Mapped[int] = mapped_column(default=0)
+
+    session: Mapped[GroupSession] = relationship()
+    questions: Mapped[list[BallotQuestion]] = relationship(
+        order_by="BallotQuestion.position", cascade="all, delete-orphan"
+    )
+
+    def is_open_at(self, now: datetime) -> bool:
+        return self.status is BallotStatus.OPEN and (self.closes_at is None or self.closes_at > now)
+
+    def is_closed_at(self, now: datetime) -> bool:
+        return self.status is BallotStatus.CLOSED or (
+            self.status is BallotStatus.OPEN
+            and self.closes_at is not None
+            and self.closes_at <= now
+        )
+
+
+class BallotQuestion(db.Model):
+    __tablename__ = "ballot_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    text: Mapped[str] = mapped_column(String(500))
+    # Several choices may be ticked; otherwise exactly one.
+    is_multiple: Mapped[bool] = mapped_column(default=False)
+
+    choices: Mapped[list[BallotChoice]] = relationship(
+        order_by="BallotChoice.position", cascade="all, delete-orphan"
+    )
+
+
+class BallotChoice(db.Model):
+    __tablename__ = "ballot_choices"
+    __table_args__ = (CheckConstraint("votes >= 0", name="votes_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("ballot_questions.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    text: Mapped[str] = mapped_column(String(200))
+    # The tally: raised by one in the voter's transaction; no row per vote exists.
+    votes: Mapped[int] = mapped_column(default=0)
+
+
+class BallotVoter(db.Model):
+    """That someone has voted in a ballot (never what): the unique pair refuses a second
+    vote, even two sent at the same moment. No time is kept, so the order of votes cannot
+    be matched to anything."""
+
+    __tablename__ = "ballot_voters"
+    __table_args__ = (UniqueConstraint("ballot_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+
+class CalendarFeed(CreatedMixin, db.Model):
+    """A person's secret calendar address: the sessions they are going to. Making a new
+    one replaces the old token, so a leaked address can be cut off."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+
     user: Mapped[User] = relationship()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from forum.accounts.models import User
@@ -16,6 +16,9 @@ from forum.core.pagination import Page, paginate
 from forum.discussions.models import Discussion
 from forum.extensions import db
 from forum.groups.models import (
+    Ballot,
+    BallotStatus,
+    BallotVoter,
     Group,
     GroupSession,
     MemberRole,
@@ -23,6 +26,7 @@ from forum.groups.models import (
     MemberState,
     Rsvp,
     RsvpStatus,
+    SessionStatus,
     Visibility,
 )
 from forum.groups.permissions import can_view_group, can_view_session
@@ -338,3 +342,43 @@ def season_report(group: Group) -> list[tuple[GroupSession, dict[RsvpStatus, int
         if attended:
             came[session_id] += number
     return [(s, counts[s.id], came[s.id]) for s in sessions]
+
+
+# Ballots ------------------------------------------------------------------------------------
+
+
+def _may_vote_in(user_id: int):
+    """Ballots ``user_id`` may vote in, whenever open: an active member of the group who said
+    they were going to the session or came to it, and who has not voted yet."""
+    answered = exists().where(
+        Rsvp.session_id == Ballot.session_id,
+        Rsvp.user_id == user_id,
+        or_(Rsvp.status == RsvpStatus.GOING, Rsvp.attended.is_(True)),
+    )
+    member = exists().where(
+        Membership.group_id == GroupSession.group_id,
+        Membership.user_id == user_id,
+        Membership.state == MemberState.ACTIVE,
+    )
+    voted = exists().where(BallotVoter.ballot_id == Ballot.id, BallotVoter.user_id == user_id)
+    return and_(answered, member, ~voted)
+
+
+def ballots_closing_soon(user_id: int, now: datetime, within: timedelta) -> list[Ballot]:
+    """Open ballots that ``user_id`` may vote in and has not, whose deadline falls after
+    ``now`` and within ``within`` of it; soonest deadline first (for digests)."""
+    return list(
+        db.session.scalars(
+            select(Ballot)
+            .join(GroupSession, GroupSession.id == Ballot.session_id)
+            .where(
+                Ballot.status == BallotStatus.OPEN,
+                Ballot.closes_at > now,
+                Ballot.closes_at <= now + within,
+                GroupSession.status == SessionStatus.SCHEDULED,
+                _may_vote_in(user_id),
+            )
+            .options(contains_eager(Ballot.session).joinedload(GroupSession.group))
+            .order_by(Ballot.closes_at, Ballot.id)
+        )
+    )
