@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from forum import config, models  # noqa: F401 - the whole schema, for Alembic and create_all
 from forum.extensions import csrf, db, limiter, login_manager, mail, migrate
@@ -27,6 +28,11 @@ def create_app(overrides: dict | None = None) -> Flask:
         static_folder=str(_beside_or_inside("static")),
     )
     config.load(app, overrides)
+    if app.config["PROXIES"]:
+        proxies = app.config["PROXIES"]
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
+        )
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_beside_or_inside("migrations")), render_as_batch=True)

@@ -31,6 +31,9 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
+    # How many reverse proxies (nginx, a load balancer) stand in front and set X-Forwarded-*;
+    # 0 trusts none, so a client cannot fake its address past the rate limits.
+    "PROXIES": 0,
 }
 
 # FORUM_<NAME> environment variables and the config keys they set.
@@ -41,6 +44,7 @@ ENVIRONMENT = {
     "MAIL_URL": "MAIL_URL",
     "MAIL_FROM": "MAIL_FROM",
     "REDIS_URL": "REDIS_URL",
+    "PROXIES": "PROXIES",
 }
 
 
@@ -57,6 +61,7 @@ def load(app, overrides: dict | None = None) -> None:
         if value:
             app.config[key] = value
     app.config.update(overrides or {})
+    app.config["PROXIES"] = int(app.config["PROXIES"])
 
     instance = Path(app.instance_path)
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance / 'forum.db'}")

@@ -114,6 +114,9 @@ def queue_email(
     Nothing is sent until the caller commits; a rollback takes the email with it.
     """
     subject, text, html = render_email(template, **context)
+    # ``now`` dates the email as its cause (a digest run told another time); it is due at
+    # once all the same, never held back until a time the clock has not reached.
+    due = min(now or utc_now(), utc_now())
     domain = current_app.config["MAIL_FROM"].rpartition("@")[2].strip("> ") or "localhost"
     message = OutboxMessage(
         to_address=to,
@@ -126,7 +129,7 @@ def queue_email(
         message_id=make_msgid(idstring=uuid.uuid4().hex[:12], domain=domain),
         idempotency_key=idempotency_key,
         created_at=now or utc_now(),
-        next_attempt_at=now or utc_now(),
+        next_attempt_at=due,
     )
     db.session.add(message)
     db.session.flush()
