@@ -12,13 +12,18 @@ every anonymous reader (UTC times, no forms with tokens, nothing hidden shown). 
 that sets a cookie is never stored. Entries also expire after ``PAGE_CACHE_SECONDS`` for what
 changes with time alone.
 
-The store is per process (a bounded LRU): each gunicorn worker renders a page once per
-version. With several instances that is still correct, because the version lives in the
-database; a shared store (Redis, when FORUM_REDIS_URL is set) would only save renders.
+The store is per process (a bounded LRU) in the embedded default: each gunicorn worker
+renders a page once per version. With FORUM_REDIS_URL set, the store is Redis, shared by every
+worker and instance, so a page is rendered once per version for all of them. Either way the
+version lives in the database, so a store can only save renders, never serve a stale page.
+
+Cached pages carry an ETag of their body and ``Cache-Control: no-cache``: a browser that
+asks again with ``If-None-Match`` gets a 304 without the body while nothing has changed.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 import threading
 import time
@@ -98,6 +103,54 @@ class PageStore:
         self.size -= len(self.entries.pop(key).body)
 
 
+class RedisPageStore:
+    """The same store shared in Redis; entries expire by themselves after ``max_age``.
+
+    The key holds the content version, so entries of older versions are never read again and
+    Redis evicts them at their expiry (or sooner under its own memory limit).
+    """
+
+    PREFIX = "forum:page:"
+
+    def __init__(self, url: str, max_bytes: int, max_age: float):
+        import redis
+
+        # Short timeouts: a slow cache must not be slower than rendering the page.
+        self.redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self.errors = (redis.RedisError, OSError)
+        self.max_entry = max_bytes // 4
+        self.max_age = max(1, int(max_age))
+
+    def get(self, key: tuple, max_age: float) -> Entry | None:
+        try:
+            stored = self.redis.get(self._name(key))
+        except self.errors:
+            # The cache only saves work: without Redis, pages are rendered as usual.
+            current_app.logger.warning("Page cache: Redis is unreachable", exc_info=True)
+            return None
+        if stored is None:
+            return None
+        head, _, body = stored.partition(b"\n")
+        return Entry(body, [tuple(pair) for pair in json.loads(head)], time.monotonic())
+
+    def put(self, key: tuple, entry: Entry) -> None:
+        if len(entry.body) > self.max_entry:
+            return
+        head = json.dumps(entry.headers).encode()
+        try:
+            self.redis.set(self._name(key), head + b"\n" + entry.body, ex=self.max_age)
+        except self.errors:
+            current_app.logger.warning("Page cache: Redis is unreachable", exc_info=True)
+
+    def clear(self) -> None:
+        names = list(self.redis.scan_iter(match=self.PREFIX + "*", count=500))
+        if names:
+            self.redis.delete(*names)
+
+    def _name(self, key: tuple) -> str:
+        return self.PREFIX + "\x1f".join(key)
+
+
 # Writes bump the version --------------------------------------------------------------------
 
 
@@ -154,7 +207,7 @@ def _watch_writes(engine) -> None:
 # Reads serve from the store -----------------------------------------------------------------
 
 
-def _store() -> PageStore:
+def _store() -> PageStore | RedisPageStore:
     return current_app.extensions["page_cache"]
 
 
@@ -198,7 +251,7 @@ def _serve_cached():
         return None
     response = Response(entry.body, headers=entry.headers)
     response.headers["X-Page-Cache"] = "hit"
-    return response
+    return response.make_conditional(request)
 
 
 def _store_rendered(response: Response) -> Response:
@@ -207,10 +260,13 @@ def _store_rendered(response: Response) -> Response:
         return response
     if "Set-Cookie" in response.headers or "_user_id" in session or "_flashes" in session:
         return response
+    response.add_etag()
+    # Stored and reused as they are; a browser asks again each time, cheaply (a 304).
+    response.headers["Cache-Control"] = "no-cache"
     headers = [(name, value) for name, value in response.headers if name != "X-Page-Cache"]
     _store().put(key, Entry(response.get_data(), headers, time.monotonic()))
     response.headers["X-Page-Cache"] = "miss"
-    return response
+    return response.make_conditional(request)
 
 
 def init_app(app: Flask) -> None:
@@ -220,7 +276,14 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("PAGE_CACHE_ENDPOINTS", DEFAULT_ENDPOINTS)
     if not app.config["PAGE_CACHE"]:
         return
-    app.extensions["page_cache"] = PageStore(app.config["PAGE_CACHE_MAX_BYTES"])
+    if app.config.get("REDIS_URL"):
+        app.extensions["page_cache"] = RedisPageStore(
+            app.config["REDIS_URL"],
+            app.config["PAGE_CACHE_MAX_BYTES"],
+            app.config["PAGE_CACHE_SECONDS"],
+        )
+    else:
+        app.extensions["page_cache"] = PageStore(app.config["PAGE_CACHE_MAX_BYTES"])
     app.extensions["page_cache_table"] = {"exists": False, "checked_at": -TABLE_RECHECK_SECONDS}
     with app.app_context():
         _watch_writes(db.engine)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from sqlalchemy import update
 
+from forum.core.pagecache import RedisPageStore
 from forum.discussions.models import Post, PostState
 from forum.extensions import db
 from tests import factories
-from tests.conftest import count_queries, login
+from tests.conftest import count_queries, login, require_service
 
 
 @pytest.fixture
@@ -90,3 +93,77 @@ def test_pages_outside_the_list_are_not_cached(client, app):
     assert "search.search" not in app.config["PAGE_CACHE_ENDPOINTS"]
     client.get("/search?q=arctic")
     assert "X-Page-Cache" not in client.get("/search?q=arctic").headers
+
+
+def test_a_browser_asking_again_gets_a_304_until_the_page_changes(
+    client, reader, article, discussion
+):
+    first = client.get(url(article))
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "no-cache"
+
+    again = client.get(url(article), headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.get_data() == b""
+
+    factories.make_post(discussion, reader, "Something new to read.")
+    changed = client.get(url(article), headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert "Something new to read." in changed.get_data(as_text=True)
+    assert changed.headers["ETag"] != etag
+
+
+@pytest.fixture
+def redis_store(app):
+    """The app's page cache in Redis for one test, as it is with FORUM_REDIS_URL set."""
+    redis_url = os.environ.get("FORUM_TEST_REDIS_URL")
+    require_service(bool(redis_url), "FORUM_TEST_REDIS_URL is not set (Redis)")
+    import redis
+
+    try:
+        redis.Redis.from_url(redis_url).ping()
+    except redis.exceptions.ConnectionError:
+        require_service(False, f"Redis does not answer at {redis_url}")
+
+    def new_store() -> RedisPageStore:
+        return RedisPageStore(redis_url, app.config["PAGE_CACHE_MAX_BYTES"], 60)
+
+    in_process = app.extensions["page_cache"]
+    store = new_store()
+    store.clear()
+    app.extensions["page_cache"] = store
+    yield new_store
+    store.clear()
+    app.extensions["page_cache"] = in_process
+
+
+def test_with_redis_a_page_rendered_by_one_instance_is_served_by_another(
+    app, client, reader, article, discussion, redis_store
+):
+    factories.make_post(discussion, reader, "Rendered once for everyone.")
+    assert client.get(url(article)).headers["X-Page-Cache"] == "miss"
+
+    # Another instance: its own connection to the same Redis.
+    app.extensions["page_cache"] = redis_store()
+    second = client.get(url(article))
+    assert second.headers["X-Page-Cache"] == "hit"
+    assert "Rendered once for everyone." in second.get_data(as_text=True)
+
+    factories.make_post(discussion, reader, "A later comment.")
+    third = client.get(url(article))
+    assert third.headers["X-Page-Cache"] == "miss"
+    assert "A later comment." in third.get_data(as_text=True)
+
+
+def test_with_redis_gone_pages_are_rendered_as_usual(app, client, article, discussion):
+    # Nothing listens on port 1: every cache call fails at once.
+    app.extensions["page_cache"], in_process = (
+        RedisPageStore("redis://127.0.0.1:1/0", app.config["PAGE_CACHE_MAX_BYTES"], 60),
+        app.extensions["page_cache"],
+    )
+    try:
+        page = client.get(url(article))
+    finally:
+        app.extensions["page_cache"] = in_process
+    assert page.status_code == 200
+    assert article.title in page.get_data(as_text=True)
