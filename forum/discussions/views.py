@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import (
     Blueprint,
     current_app,
@@ -46,7 +48,7 @@ def _per_person() -> str:
     return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()
 
 
-def _posting_limited(view):
+def posting_limited(view):
     """Posts made (not forms refused) are limited per person and per address, against floods;
     the limits are FORUM settings ``RATELIMIT_POSTING`` and ``RATELIMIT_POSTING_ADDRESS``."""
     made = dict(
@@ -97,8 +99,16 @@ def show_thread(post_id: int):
     )
 
 
-def _publish(form, discussion: Discussion, parent: Post | None, template: str):
-    """Post the form's text; on refusal show the form again with the text kept."""
+def publish(
+    form,
+    discussion: Discussion,
+    parent: Post | None,
+    template: str,
+    done: Callable[[Post], str] = _post_url,
+    **context,
+):
+    """Post the form's text and go to ``done(post)``; on refusal show ``template`` again with
+    the form's errors and the text kept. The embedded discussion posts through it too."""
     if form.validate_on_submit() and form.website.data:
         # Only a robot fills in the field people are asked to leave empty.
         form.form_errors.append(
@@ -110,7 +120,7 @@ def _publish(form, discussion: Discussion, parent: Post | None, template: str):
         except services.DuplicatePost as duplicate:
             db.session.rollback()
             flash(duplicate.message, "info")
-            return redirect(_post_url(duplicate.post))
+            return redirect(done(duplicate.post))
         except ValidationFailed as error:
             show_refusal(form, error)
         else:
@@ -123,27 +133,29 @@ def _publish(form, discussion: Discussion, parent: Post | None, template: str):
                 )
             else:
                 flash("Your post is published.", "success")
-            return redirect(_post_url(post))
+            return redirect(done(post))
     status = 422 if request.method == "POST" else 200
-    return render_template(template, form=form, discussion=discussion, parent=parent), status
+    return render_template(
+        template, form=form, discussion=discussion, parent=parent, **context
+    ), status
 
 
 @bp.post("/discussions/<int:discussion_id>/posts")
 @login_required
-@_posting_limited
+@posting_limited
 def create_post(discussion_id: int):
     discussion = queries.get_discussion_for(current_user, discussion_id)
-    return _publish(CommentForm(), discussion, None, "discussions/compose.html")
+    return publish(CommentForm(), discussion, None, "discussions/compose.html")
 
 
 @bp.route("/posts/<int:post_id>/reply", methods=["GET", "POST"])
 @login_required
-@_posting_limited
+@posting_limited
 def reply_to_post(post_id: int):
     parent = queries.get_post_for(current_user, post_id)
     if request.method == "GET":
         permissions.require_reply(current_user, parent.discussion)
-    return _publish(ReplyForm(), parent.discussion, parent, "discussions/compose.html")
+    return publish(ReplyForm(), parent.discussion, parent, "discussions/compose.html")
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
