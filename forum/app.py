@@ -64,6 +64,7 @@ def _register_blueprints(app: Flask) -> None:
     from forum.articles.views import bp as articles
     from forum.core.health import bp as health
     from forum.discussions.views import bp as discussions
+    from forum.embed.views import bp as embed
     from forum.groups.views import bp as groups
     from forum.moderation.views import bp as moderation
     from forum.notifications.views import bp as notifications
@@ -74,6 +75,7 @@ def _register_blueprints(app: Flask) -> None:
         accounts,
         articles,
         discussions,
+        embed,
         groups,
         search,
         moderation,
