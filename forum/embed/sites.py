@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from forum.admin.settings import get_setting
+from flask import current_app
+
 from forum.core.web import CONTENT_SECURITY_POLICY
 
 
 def allowed_origins() -> list[str]:
-    return list(get_setting("embed_sites") or [])
+    return list(current_app.config.get("EMBED_SITES") or [])
 
 
 def is_allowed(origin: str | None) -> bool:
