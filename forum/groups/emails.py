@@ -1,4 +1,10 @@
-"""The emails groups send, queued in the caller's transaction (sent after its commit).
+"""What groups tell people: join requests, sessions, seats and reminders.
+
+Each is a notification (``forum.notifications.services.notify``): a line in the person's
+on-site list, and an email with the group's own template when they want that kind by email,
+with the one-click unsubscribe of every notification email. The invitation alone goes
+straight to the outbox: it is addressed to an email address that may have no account yet.
+Everything is queued in the caller's transaction (sent after its commit).
 
 Paths are built from the stable URLs in DESIGN.md: services run outside requests too (the
 command line, jobs), where ``url_for`` has no request to build from.
@@ -6,16 +12,31 @@ command line, jobs), where ``url_for`` has no request to build from.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import quote
 
 from sqlalchemy import select
 
 from forum.accounts.models import User
-from forum.core.mail import OutboxMessage, queue_email
+from forum.core.db import utc_now
+from forum.core.mail import queue_email
 from forum.core.timefmt import local
 from forum.extensions import db
-from forum.groups.models import Group, GroupSession
+from forum.groups.models import (
+    Group,
+    GroupSession,
+    Membership,
+    MemberState,
+    Rsvp,
+    RsvpStatus,
+)
+from forum.notifications.models import AnnouncedSession, Kind, Notification
+from forum.notifications.services import email_wishes, notify
+
+# The answers of the people a change of time or place concerns.
+ANSWERED = (RsvpStatus.GOING, RsvpStatus.MAYBE, RsvpStatus.WAITLISTED)
 
 
 def _group_path(group: Group) -> str:
@@ -36,27 +57,72 @@ def _when(session: GroupSession, user: User) -> str:
     return text
 
 
+def _about_session(
+    users: list[User],
+    kind: Kind,
+    session: GroupSession,
+    template: str,
+    line: Callable[[str], str],
+    now: datetime | None,
+    **context,
+) -> list[Notification]:
+    """Tell each of ``users`` about ``session``: ``line(when)`` (the time in their zone) on
+    the site, ``template`` by email. Their email choices are read at once for all of them."""
+    wishes = email_wishes([u.id for u in users], kind)
+    made = []
+    for user in users:
+        when = _when(session, user)
+        note = notify(
+            user,
+            kind,
+            session=session,
+            detail=line(when),
+            now=now,
+            by_email=wishes[user.id],
+            email_template=template,
+            email_context={
+                "session": session,
+                "when": when,
+                "path": _session_path(session),
+                **context,
+            },
+        )
+        if note is not None:
+            made.append(note)
+    return made
+
+
+# Membership --------------------------------------------------------------------------------
+
+
 def queue_join_request(organiser: User, group: Group, requester: User) -> None:
-    queue_email(
-        organiser.email,
-        "groups/join_request",
-        user_id=organiser.id,
-        user=organiser,
+    notify(
+        organiser,
+        Kind.JOIN_REQUEST,
+        actor=requester,
         group=group,
-        requester=requester,
-        path=f"{_group_path(group)}/members",
+        detail=f"{requester.display_name} asks to join {group.name}.",
+        email_template="groups/join_request",
+        email_context={
+            "group": group,
+            "requester": requester,
+            "path": f"{_group_path(group)}/members",
+        },
     )
 
 
 def queue_request_answered(user: User, group: Group, approved: bool) -> None:
-    queue_email(
-        user.email,
-        "groups/request_answered",
-        user_id=user.id,
-        user=user,
+    if approved:
+        line = f"Your request to join {group.name} was approved. Welcome!"
+    else:
+        line = f"An organiser of {group.name} declined your request to join."
+    notify(
+        user,
+        Kind.JOIN_ANSWERED,
         group=group,
-        approved=approved,
-        path=_group_path(group),
+        detail=line,
+        email_template="groups/request_answered",
+        email_context={"group": group, "approved": approved, "path": _group_path(group)},
     )
 
 
@@ -79,50 +145,126 @@ def queue_invitation(
     )
 
 
+# Sessions ----------------------------------------------------------------------------------
+
+
+def _fingerprint(session: GroupSession) -> str:
+    """What people plan around: the time, the place and the readings."""
+    parts = [
+        session.starts_at.isoformat(),
+        session.ends_at.isoformat(),
+        session.place,
+        session.online_url,
+        ",".join(str(reading.article_id) for reading in session.readings),
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+def _announce(session: GroupSession) -> bool:
+    """Record what the members were told of ``session``; False if they know it already."""
+    fingerprint = _fingerprint(session)
+    row = db.session.get(AnnouncedSession, session.id)
+    if row is None:
+        db.session.add(AnnouncedSession(session_id=session.id, fingerprint=fingerprint))
+    elif row.fingerprint == fingerprint:
+        return False
+    else:
+        row.fingerprint = fingerprint
+    return True
+
+
+def queue_session_scheduled(
+    actor: User | None, session: GroupSession, now: datetime | None = None
+) -> list[Notification]:
+    """The group's active members (but whoever scheduled it) hear of a new session."""
+    _announce(session)
+    members = select(User).join(Membership, Membership.user_id == User.id)
+    members = members.where(
+        Membership.group_id == session.group_id, Membership.state == MemberState.ACTIVE
+    )
+    if actor is not None:
+        members = members.where(User.id != actor.id)
+    return _about_session(
+        list(db.session.scalars(members.order_by(User.id))),
+        Kind.SESSION_SCHEDULED,
+        session,
+        "groups/session_scheduled",
+        lambda when: f"New session of {session.group.name}: “{session.title}”, {when}.",
+        now,
+    )
+
+
+def queue_session_changed(session: GroupSession, now: datetime | None = None) -> list:
+    """After an edit: if the time, place or readings moved, everyone who answered (going,
+    maybe, waiting for a seat) hears the session as it is now. Other edits tell nobody."""
+    if session.is_cancelled or not _announce(session):
+        return []
+    people = list(
+        db.session.scalars(
+            select(User)
+            .join(Rsvp, Rsvp.user_id == User.id)
+            .where(Rsvp.session_id == session.id, Rsvp.status.in_(ANSWERED))
+            .order_by(User.id)
+        )
+    )
+    return _about_session(
+        people,
+        Kind.SESSION_CHANGED,
+        session,
+        "groups/session_changed",
+        lambda when: f"“{session.title}” of {session.group.name} changed: now {when}.",
+        now or utc_now(),
+    )
+
+
 def queue_session_cancelled(
     user: User, session: GroupSession, reason: str, now: datetime | None = None
 ) -> None:
-    queue_email(
-        user.email,
+    def line(when: str) -> str:
+        said = f"“{session.title}” of {session.group.name} on {when} is cancelled."
+        return f"{said} {reason}" if reason else said
+
+    _about_session(
+        [user],
+        Kind.SESSION_CANCELLED,
+        session,
         "groups/session_cancelled",
-        user_id=user.id,
-        user=user,
-        session=session,
-        when=_when(session, user),
+        line,
+        now,
         reason=reason,
-        path=_session_path(session),
-        now=now,
     )
 
 
 def queue_promoted(user: User, session: GroupSession, now: datetime | None = None) -> None:
-    queue_email(
-        user.email,
+    _about_session(
+        [user],
+        Kind.WAITLIST_PROMOTED,
+        session,
         "groups/promoted",
-        user_id=user.id,
-        user=user,
-        session=session,
-        when=_when(session, user),
-        path=_session_path(session),
-        now=now,
+        lambda when: (
+            f"A seat freed up: you are going to “{session.title}” of {session.group.name}, {when}."
+        ),
+        now,
     )
 
 
 def queue_reminder(
     user: User, session: GroupSession, now: datetime | None = None
-) -> OutboxMessage | None:
-    """The day-before reminder, once per person and session (None if already queued)."""
-    key = f"session-reminder:{session.id}:{user.id}"
-    if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)):
-        return None
-    return queue_email(
-        user.email,
-        "groups/reminder",
-        user_id=user.id,
-        idempotency_key=key,
-        user=user,
+) -> Notification | None:
+    """The day-before reminder with the readings, once per person and session (None if they
+    have had it: the notification's key holds across runs and workers)."""
+    when = _when(session, user)
+    titles = ", ".join(reading.article.title for reading in session.readings)
+    line = f"Tomorrow: “{session.title}” of {session.group.name}, {when}."
+    if titles:
+        line += f" Readings: {titles}."
+    return notify(
+        user,
+        Kind.SESSION_REMINDER,
         session=session,
-        when=_when(session, user),
-        path=_session_path(session),
+        detail=line,
+        once_key=f"session-reminder:{session.id}:{user.id}",
         now=now,
+        email_template="groups/reminder",
+        email_context={"session": session, "when": when, "path": _session_path(session)},
     )

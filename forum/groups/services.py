@@ -442,6 +442,7 @@ def schedule_session(
     db.session.flush()
     _open_session_discussion(session)
     db.session.flush()
+    emails.queue_session_scheduled(actor, session, now=now)
     return session
 
 
@@ -505,6 +506,7 @@ def edit_session(
     session.sequence += 1
     session.updated_at = now or utc_now()
     db.session.flush()
+    emails.queue_session_changed(session, now=now)
     _promote_waitlist(session, now or utc_now())
     return session
 

@@ -35,7 +35,8 @@ def _moment(value: str | None) -> datetime | None:
 @with_appcontext
 def worker(workers: int) -> None:
     """Run queued and periodic jobs: the email outbox (every minute and whenever mail is
-    queued) and the digests that are due (every five minutes). Stop it with Ctrl-C."""
+    queued); every five minutes the digests, session reminders, ballot notices and
+    moderators' queue alerts that are due. Stop it with Ctrl-C."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app = current_app._get_current_object()
     huey = jobs.get_huey(app)

@@ -41,14 +41,18 @@ def _template_for(kind: str) -> str:
     return name
 
 
-def queue_notification_email(notification, token: str, *, now: datetime, user: User):
+def queue_notification_email(
+    notification, token: str, *, now: datetime, user: User, template: str | None = None, **context
+):
+    """The notification's email: ``template`` when its domain has its own (groups), else
+    ``notifications/<kind>`` or the general notice. ``context`` goes to the template."""
     from forum.notifications.services import KINDS
 
     post = notification.post
     info = KINDS.get(notification.kind)
     return queue_email(
         user.email,
-        _template_for(notification.kind),
+        template or _template_for(notification.kind),
         user_id=user.id,
         headers=unsubscribe_headers(token),
         now=now,
@@ -61,6 +65,7 @@ def queue_notification_email(notification, token: str, *, now: datetime, user: U
         post_url=f"{base_url()}/posts/{post.id}" if post else None,
         unsubscribe_url=unsubscribe_url(token),
         preferences_url=f"{base_url()}/settings/notifications",
+        **context,
     )
 
 

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import calendar
 
-from wtforms import BooleanField, EmailField, SelectField
+from wtforms import BooleanField, EmailField, IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Length
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
 from forum.core.forms import Form
-from forum.notifications.services import KINDS
+from forum.notifications.services import KINDS, QUEUE_THRESHOLD_MAX
 
 
 class ActionForm(Form):
@@ -25,8 +25,11 @@ class TestEmailForm(Form):
     )
 
 
-def preferences_form(choices: dict[str, bool], weekday: int) -> Form:
-    """One checkbox per kind of email, and the weekly digest's day."""
+def preferences_form(
+    choices: dict[str, bool], weekday: int, queue_threshold: int | None = None
+) -> Form:
+    """One checkbox per kind of email the person can receive (``choices``), the weekly
+    digest's day, and for moderators (the queue alert among ``choices``) its threshold."""
 
     class PreferencesForm(Form):
         digest_weekday = SelectField(
@@ -35,8 +38,21 @@ def preferences_form(choices: dict[str, bool], weekday: int) -> Form:
             coerce=int,
         )
 
-    for kind, info in KINDS.items():
-        setattr(PreferencesForm, f"email_{kind}", BooleanField(info.label))
+    for kind in choices:
+        setattr(PreferencesForm, f"email_{kind}", BooleanField(KINDS[kind].label))
     data = {f"email_{kind}": wanted for kind, wanted in choices.items()}
     data["digest_weekday"] = weekday
+    if any(KINDS[kind].for_moderators for kind in choices):
+        PreferencesForm.queue_threshold = IntegerField(
+            "Alert me when the moderation queue holds at least this many items",
+            validators=[
+                Optional(),
+                NumberRange(
+                    min=1,
+                    max=QUEUE_THRESHOLD_MAX,
+                    message=f"Choose a number from 1 to {QUEUE_THRESHOLD_MAX}, or leave it empty.",
+                ),
+            ],
+        )
+        data["queue_threshold"] = queue_threshold
     return PreferencesForm(data=data)

@@ -1,4 +1,5 @@
-"""The job queue (huey) and its tasks: sending the outbox and the digests that are due.
+"""The job queue (huey) and its tasks: sending the outbox, the digests and session reminders
+that are due, ballot notices and moderators' queue alerts.
 
 Storage is a SQLite file in the instance folder by default and Redis when FORUM_REDIS_URL is
 set, so M workers on several machines share one queue. Under TESTING (or JOBS_IMMEDIATE) tasks
@@ -16,6 +17,7 @@ from flask import Flask
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 
 from forum.core import mail
+from forum.core.db import utc_now
 from forum.extensions import db
 
 EXTENSION = "forum.huey"
@@ -72,6 +74,25 @@ def send_digests() -> int:
     return len(send_due_digests())
 
 
+def send_reminders() -> int:
+    """The day-before session reminders that are due (each person and session once)."""
+    from forum.groups.services import queue_reminders
+
+    queued = queue_reminders(utc_now())
+    db.session.commit()
+    return queued
+
+
+def send_alerts() -> int:
+    """Ballots opening or closing soon, and moderators' queue alerts (each once)."""
+    from forum.notifications.services import notify_ballots, send_queue_alerts
+
+    now = utc_now()
+    made = len(notify_ballots(now)) + len(send_queue_alerts(now))
+    db.session.commit()
+    return made
+
+
 def _register_tasks(app: Flask, huey: Huey) -> None:
     app.extensions[TASKS] = {
         "send_outbox": huey.task(name="send_outbox")(_in_app(app, send_outbox)),
@@ -80,6 +101,12 @@ def _register_tasks(app: Flask, huey: Huey) -> None:
         ),
         "send_digests": huey.periodic_task(crontab(minute="*/5"), name="send_digests")(
             _in_app(app, send_digests)
+        ),
+        "send_reminders": huey.periodic_task(crontab(minute="*/5"), name="send_reminders")(
+            _in_app(app, send_reminders)
+        ),
+        "send_alerts": huey.periodic_task(crontab(minute="*/5"), name="send_alerts")(
+            _in_app(app, send_alerts)
         ),
     }
 

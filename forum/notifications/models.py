@@ -12,6 +12,7 @@ from forum.accounts.models import User
 from forum.core.db import CreatedMixin, UTCDateTime
 from forum.discussions.models import Discussion, Post
 from forum.extensions import db
+from forum.groups.models import Group, GroupSession
 
 
 class Kind(enum.StrEnum):
@@ -24,6 +25,16 @@ class Kind(enum.StrEnum):
     POST_HELD = "post_held"
     POST_APPROVED = "post_approved"
     POST_REJECTED = "post_rejected"
+    JOIN_REQUEST = "join_request"
+    JOIN_ANSWERED = "join_answered"
+    SESSION_SCHEDULED = "session_scheduled"
+    SESSION_CHANGED = "session_changed"
+    SESSION_CANCELLED = "session_cancelled"
+    WAITLIST_PROMOTED = "waitlist_promoted"
+    SESSION_REMINDER = "session_reminder"
+    BALLOT_OPENED = "ballot_opened"
+    BALLOT_CLOSING = "ballot_closing"
+    QUEUE_GROWN = "queue_grown"
 
 
 class Notification(CreatedMixin, db.Model):
@@ -42,13 +53,23 @@ class Notification(CreatedMixin, db.Model):
     discussion_id: Mapped[int | None] = mapped_column(
         ForeignKey("discussions.id", ondelete="CASCADE")
     )
+    # What a group's notification is about (a join request: the group; a session: both).
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("group_sessions.id", ondelete="CASCADE")
+    )
     # Words that go with it, such as a moderator's reason.
     detail: Mapped[str] = mapped_column(Text, default="")
+    # Set for what must reach a person once whoever runs it and however often (a session's
+    # reminder, a moderator's queue alert for the day): a second one is refused by the index.
+    once_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     post: Mapped[Post | None] = relationship()
     discussion: Mapped[Discussion | None] = relationship()
+    group: Mapped[Group | None] = relationship()
+    session: Mapped[GroupSession | None] = relationship()
 
 
 class EmailPreference(db.Model):
@@ -91,3 +112,27 @@ class Digest(CreatedMixin, db.Model):
     outbox_message_id: Mapped[int | None] = mapped_column(
         ForeignKey("outbox_messages.id", ondelete="SET NULL")
     )
+
+
+class QueueAlert(db.Model):
+    """A moderator's wish to hear when their moderation queue holds ``threshold`` items or
+    more; at most one alert a day (in their time zone)."""
+
+    __tablename__ = "queue_alerts"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    threshold: Mapped[int] = mapped_column()
+
+
+class AnnouncedSession(db.Model):
+    """What a session's people were last told of its time, place and readings (a digest of
+    them), so an edit that moves none of these tells nobody."""
+
+    __tablename__ = "announced_sessions"
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("group_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    fingerprint: Mapped[str] = mapped_column(String(64))

@@ -7,25 +7,48 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from urllib.parse import quote
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select, update
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.orm import contains_eager
 
 from forum.accounts.models import DigestFrequency, User
 from forum.core.db import utc_now
 from forum.core.errors import ValidationFailed
 from forum.core.mail import OUTBOX_QUEUED, OutboxMessage, OutboxState, queue_email
+from forum.core.timefmt import local
 from forum.discussions.models import Follow, Post
 from forum.discussions.permissions import can_view_post
 from forum.extensions import db
-from forum.notifications import emails, permissions
-from forum.notifications.models import DigestSchedule, EmailPreference, Kind, Notification
+from forum.groups.models import (
+    Ballot,
+    BallotStatus,
+    BallotVoter,
+    Group,
+    GroupSession,
+    Membership,
+    MemberState,
+    Rsvp,
+    RsvpStatus,
+    SessionStatus,
+)
+from forum.moderation.permissions import can_moderate
+from forum.notifications import emails, permissions, queries
+from forum.notifications.models import (
+    DigestSchedule,
+    EmailPreference,
+    Kind,
+    Notification,
+    QueueAlert,
+)
 
 UNSUBSCRIBE_SALT = "forum.notifications.unsubscribe"
 # The token's "what" for the digest; any other value is a notification kind.
 DIGEST = "digest"
+QUEUE_THRESHOLD_MAX = 10_000
 MENTION = re.compile(r"(?<![\w@/])@([a-z0-9][a-z0-9-]{0,39})", re.IGNORECASE)
 
 
@@ -34,6 +57,8 @@ class KindInfo:
     label: str
     # Emailed unless the person turned it off.
     email_default: bool
+    # Offered only to people with a moderation queue.
+    for_moderators: bool = False
 
 
 KINDS: dict[str, KindInfo] = {
@@ -43,6 +68,20 @@ KINDS: dict[str, KindInfo] = {
     Kind.POST_HELD: KindInfo("My post is held for review", True),
     Kind.POST_APPROVED: KindInfo("My held post is approved", True),
     Kind.POST_REJECTED: KindInfo("My post is rejected", True),
+    Kind.JOIN_REQUEST: KindInfo("Someone asks to join a group I organise", True),
+    Kind.JOIN_ANSWERED: KindInfo("My request to join a group is answered", True),
+    # Off by default: a season is a dozen sessions at once, the digest lists the coming week's
+    # and the reminder comes the day before.
+    Kind.SESSION_SCHEDULED: KindInfo("A session is scheduled in one of my groups", False),
+    Kind.SESSION_CHANGED: KindInfo("A session I answered moves (time or place)", True),
+    Kind.SESSION_CANCELLED: KindInfo("A session I answered is cancelled", True),
+    Kind.WAITLIST_PROMOTED: KindInfo("A seat frees up for me at a full session", True),
+    Kind.SESSION_REMINDER: KindInfo("The day before a session I go to, with its readings", True),
+    Kind.BALLOT_OPENED: KindInfo("A ballot opens for a session I went to", True),
+    Kind.BALLOT_CLOSING: KindInfo("A ballot I have not answered closes within a day", True),
+    Kind.QUEUE_GROWN: KindInfo(
+        "The moderation queue reaches my alert threshold", True, for_moderators=True
+    ),
 }
 
 
@@ -61,11 +100,30 @@ def wants_email(user: User, kind: str) -> bool:
     return info.email_default if info else True
 
 
+def email_wishes(user_ids: list[int], kind: str) -> dict[int, bool]:
+    """Whether each person wants ``kind`` by email, read at once for all of them."""
+    chosen = dict(
+        db.session.execute(
+            select(EmailPreference.user_id, EmailPreference.by_email).where(
+                EmailPreference.user_id.in_(user_ids), EmailPreference.kind == str(kind)
+            )
+        ).all()
+    )
+    default = KINDS[kind].email_default
+    return {user_id: chosen.get(user_id, default) for user_id in user_ids}
+
+
+def kinds_for(user: User) -> dict[str, KindInfo]:
+    """The kinds of notification ``user`` can receive (the queue alert only with a queue)."""
+    moderates = can_moderate(user)
+    return {kind: info for kind, info in KINDS.items() if moderates or not info.for_moderators}
+
+
 def email_choices(user: User) -> dict[str, bool]:
-    """Every kind with the person's choice (or its default)."""
+    """Every kind the person can receive, with their choice (or its default)."""
     rows = db.session.scalars(select(EmailPreference).where(EmailPreference.user_id == user.id))
     chosen = {row.kind: row.by_email for row in rows}
-    return {kind: chosen.get(kind, info.email_default) for kind, info in KINDS.items()}
+    return {kind: chosen.get(kind, info.email_default) for kind, info in kinds_for(user).items()}
 
 
 def set_email_preference(actor: User, user: User, kind: str, by_email: bool) -> None:
@@ -77,6 +135,32 @@ def set_email_preference(actor: User, user: User, kind: str, by_email: bool) -> 
         db.session.add(EmailPreference(user_id=user.id, kind=str(kind), by_email=by_email))
     else:
         row.by_email = by_email
+    db.session.flush()
+
+
+def queue_alert_threshold(user: User) -> int | None:
+    row = db.session.get(QueueAlert, user.id)
+    return row.threshold if row else None
+
+
+def set_queue_alert(actor: User, user: User, threshold: int | None) -> None:
+    """Alert ``user`` when their moderation queue holds ``threshold`` items (None: never)."""
+    permissions.require_manage_preferences(actor, user)
+    row = db.session.get(QueueAlert, user.id)
+    if threshold is None:
+        if row is not None:
+            db.session.delete(row)
+    else:
+        if not can_moderate(user):
+            raise ValidationFailed("queue_threshold", "Only moderators have a queue to watch.")
+        if not 1 <= threshold <= QUEUE_THRESHOLD_MAX:
+            raise ValidationFailed(
+                "queue_threshold", f"Choose a number from 1 to {QUEUE_THRESHOLD_MAX}."
+            )
+        if row is None:
+            db.session.add(QueueAlert(user_id=user.id, threshold=threshold))
+        else:
+            row.threshold = threshold
     db.session.flush()
 
 
@@ -146,24 +230,40 @@ def notify(
     *,
     actor: User | None = None,
     post: Post | None = None,
+    group: Group | None = None,
+    session: GroupSession | None = None,
     detail: str = "",
+    once_key: str | None = None,
     now: datetime | None = None,
     by_email: bool | None = None,
-) -> Notification:
+    email_template: str | None = None,
+    email_context: dict | None = None,
+) -> Notification | None:
     """Tell ``user`` on the site, and by email when they want this kind by email
     (``by_email``, when the caller has already read their choice).
 
     Other domains call this for their own kinds (moderation: held, approved, rejected with
-    ``detail`` as the reason; groups later: join requests, sessions, ballots).
+    ``detail`` as the reason; groups: join requests and sessions, ``detail`` being the line
+    shown on the site and ``email_template`` with ``email_context`` their own email). With a
+    ``once_key`` a second call for the same key does nothing and returns None.
     """
     now = now or utc_now()
+    if once_key is not None and db.session.scalar(
+        select(Notification.id).where(Notification.once_key == once_key)
+    ):
+        return None
+    if session is not None and group is None:
+        group = session.group
     notification = Notification(
         user_id=user.id,
         kind=str(kind),
         actor_id=actor.id if actor else None,
         post_id=post.id if post else None,
         discussion_id=post.discussion_id if post else None,
+        group_id=group.id if group else None,
+        session_id=session.id if session else None,
         detail=detail,
+        once_key=once_key,
         created_at=now,
     )
     db.session.add(notification)
@@ -172,7 +272,12 @@ def notify(
         by_email = wants_email(user, kind)
     if user.is_verified and by_email:
         emails.queue_notification_email(
-            notification, unsubscribe_token(user, kind), now=now, user=user
+            notification,
+            unsubscribe_token(user, kind),
+            now=now,
+            user=user,
+            template=email_template,
+            **(email_context or {}),
         )
     return notification
 
@@ -231,6 +336,132 @@ def notify_post_published(post: Post, now: datetime | None = None) -> list[Notif
         kind = recipients[user.id]
         by_email = chosen.get((user.id, str(kind)), KINDS[kind].email_default)
         made.append(notify(user, kind, actor=post.author, post=post, now=now, by_email=by_email))
+    return made
+
+
+# Sweeps run by the worker ------------------------------------------------------------------
+
+# A ballot's "closes soon" notice comes this long before its deadline.
+BALLOT_CLOSING_NOTICE = timedelta(hours=24)
+
+
+def send_queue_alerts(now: datetime | None = None) -> list[Notification]:
+    """Alert each moderator whose queue holds at least their threshold: at most once a day
+    (their local date is in the notification's key, so reruns and two workers add nothing)."""
+    now = now or utc_now()
+    rows = db.session.execute(
+        select(User, QueueAlert.threshold)
+        .join(QueueAlert, QueueAlert.user_id == User.id)
+        .order_by(User.id)
+    ).all()
+    users = [user for user, _ in rows]
+    sizes = queries.queue_sizes(users, queries.memberships_of([u.id for u in users]))
+    made = []
+    for user, threshold in rows:
+        size = sizes.get(user.id)
+        if size is None or size < threshold:
+            continue
+        day = local(now, user.timezone).date().isoformat()
+        posts = "post waits" if size == 1 else "posts wait"
+        note = notify(
+            user,
+            Kind.QUEUE_GROWN,
+            detail=f"{size} {posts} in your moderation queue (your alert is set at {threshold}).",
+            once_key=f"queue-alert:{user.id}:{day}",
+            now=now,
+        )
+        if note is not None:
+            made.append(note)
+    return made
+
+
+def _ballot_email(ballot: Ballot, user: User) -> dict:
+    session = ballot.session
+    closes = None
+    if ballot.closes_at is not None:
+        shown = local(ballot.closes_at, user.timezone)
+        closes = f"{shown:%A %-d %B, %H:%M} {shown.tzname()}"
+    path = f"/groups/{quote(session.group.slug)}/sessions/{session.id}/ballot"
+    return {"ballot": ballot, "session": session, "closes": closes, "path": path}
+
+
+def notify_ballots(now: datetime | None = None) -> list[Notification]:
+    """Tell the people who may vote in an open ballot (members who said they were going to
+    its session, or came) that it is open, and a day before its deadline that it closes, if
+    they have not voted. Each notice once per person and ballot; the closing notice only to
+    those who heard of the opening more than a day before the deadline."""
+    now = now or utc_now()
+    was_there = or_(Rsvp.status == RsvpStatus.GOING, Rsvp.attended.is_(True))
+    voted = exists().where(BallotVoter.ballot_id == Ballot.id, BallotVoter.user_id == User.id)
+    rows = db.session.execute(
+        select(Ballot, User)
+        .join(GroupSession, GroupSession.id == Ballot.session_id)
+        .join(Rsvp, and_(Rsvp.session_id == GroupSession.id, was_there))
+        .join(
+            Membership,
+            and_(
+                Membership.group_id == GroupSession.group_id,
+                Membership.user_id == Rsvp.user_id,
+                Membership.state == MemberState.ACTIVE,
+            ),
+        )
+        .join(User, User.id == Rsvp.user_id)
+        .where(
+            Ballot.status == BallotStatus.OPEN,
+            or_(Ballot.closes_at.is_(None), Ballot.closes_at > now),
+            GroupSession.status == SessionStatus.SCHEDULED,
+            ~voted,
+        )
+        .options(contains_eager(Ballot.session).joinedload(GroupSession.group))
+        .order_by(Ballot.id, User.id)
+    ).all()
+    if not rows:
+        return []
+    keys = [f"ballot-{what}:{b.id}:{u.id}" for b, u in rows for what in ("opened", "closing")]
+    told = dict(
+        db.session.execute(
+            select(Notification.once_key, Notification.created_at).where(
+                Notification.once_key.in_(keys)
+            )
+        ).all()
+    )
+    user_ids = sorted({u.id for _, u in rows})
+    wishes = {
+        kind: email_wishes(user_ids, kind) for kind in (Kind.BALLOT_OPENED, Kind.BALLOT_CLOSING)
+    }
+    made = []
+    for ballot, user in rows:
+        opened_key = f"ballot-opened:{ballot.id}:{user.id}"
+        closing_key = f"ballot-closing:{ballot.id}:{user.id}"
+        context = _ballot_email(ballot, user)
+        deadline = f" It closes {context['closes']}." if context["closes"] else ""
+        title = f"“{ballot.session.title}” of {ballot.session.group.name}"
+        if opened_key not in told:
+            kind, key = Kind.BALLOT_OPENED, opened_key
+            line = f"The ballot on {title} is open: say what you think.{deadline}"
+        elif (
+            ballot.closes_at is not None
+            and closing_key not in told
+            and ballot.closes_at <= now + BALLOT_CLOSING_NOTICE
+            and told[opened_key] < ballot.closes_at - BALLOT_CLOSING_NOTICE
+        ):
+            kind, key = Kind.BALLOT_CLOSING, closing_key
+            line = f"The ballot on {title} closes soon and you have not voted.{deadline}"
+        else:
+            continue
+        note = notify(
+            user,
+            kind,
+            session=ballot.session,
+            detail=line,
+            once_key=key,
+            now=now,
+            by_email=wishes[kind][user.id],
+            email_template=f"groups/{kind}",
+            email_context=context,
+        )
+        if note is not None:
+            made.append(note)
     return made
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from forum.core.errors import ValidationFailed
+from forum.core.forms import show_refusal
 from forum.core.mail import OutboxState
 from forum.core.pagination import page_number
 from forum.core.urls import safe_next
@@ -36,6 +38,7 @@ def list_notifications():
         labels=services.KINDS,
         Kind=Kind,
         title_of=queries.discussion_title,
+        path_of=queries.notification_path,
     )
 
 
@@ -50,7 +53,7 @@ def mark_notifications_read():
     db.session.commit()
     if only:
         target = safe_next(request.form.get("go"), default="")
-        if target.startswith("/posts/"):
+        if target.startswith(("/posts/", "/groups/", "/moderation/")):
             return redirect(target)
     else:
         flash("All your notifications are marked read.", "success")
@@ -64,20 +67,29 @@ def mark_notifications_read():
 @login_required
 def edit_preferences():
     user = current_user._get_current_object()
-    form = preferences_form(services.email_choices(user), services.digest_weekday(user))
+    choices = services.email_choices(user)
+    form = preferences_form(
+        choices, services.digest_weekday(user), services.queue_alert_threshold(user)
+    )
     if form.validate_on_submit():
-        for kind in services.KINDS:
-            services.set_email_preference(user, user, kind, form[f"email_{kind}"].data)
-        services.set_digest_weekday(user, user, form.digest_weekday.data)
-        db.session.commit()
-        flash("Your email preferences are saved.", "success")
-        return redirect(url_for("notifications.edit_preferences"))
+        try:
+            for kind in choices:
+                services.set_email_preference(user, user, kind, form[f"email_{kind}"].data)
+            services.set_digest_weekday(user, user, form.digest_weekday.data)
+            if "queue_threshold" in form:
+                services.set_queue_alert(user, user, form.queue_threshold.data)
+        except ValidationFailed as error:
+            show_refusal(form, error)
+        else:
+            db.session.commit()
+            flash("Your email preferences are saved.", "success")
+            return redirect(url_for("notifications.edit_preferences"))
     status = 422 if form.errors else 200
     return (
         render_template(
             "notifications/preferences.html",
             form=form,
-            kinds=services.KINDS,
+            kinds=choices,
             frequency=user.digest_frequency.value,
         ),
         status,

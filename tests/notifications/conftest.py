@@ -16,6 +16,9 @@ from aiosmtpd.controller import Controller
 from forum import create_app
 from forum.extensions import db
 
+# The groups' fixtures (a group, its organiser and a member) for groups' notifications.
+from tests.groups.conftest import group, member, organiser  # noqa: F401
+
 BASE_URL = "http://forum.test"
 
 
