@@ -182,6 +182,62 @@ def _ensure_season(
     report.sessions = len(sessions)
 
 
+# Last season's ballots: one closed with its results (five voted, enough to show them), one
+# still open that the reader has yet to vote in.
+DEMO_BALLOT_QUESTIONS = (
+    "Should the country take in more people displaced by climate change?\n"
+    "- Yes\n- No\n- Not sure\n\n"
+    "[any] What should come first?\n"
+    "- Money for adaptation at home\n- Legal status for climate migrants\n"
+    "- Regional agreements"
+)
+DEMO_BALLOTS = (
+    ("Climate migration", 14, (0, 0, 1, 2, 0), False),
+    ("The Arctic", 7, (0, 1, 1), True),
+)
+
+
+def _ensure_ballots(group: Group, people: dict[str, User], now: datetime) -> None:
+    """Two past sessions everyone came to, each with a ballot, unless the group has one."""
+    if group_queries.group_ballots(group, limit=1):
+        return
+    today = now.astimezone(zone(group.timezone)).date()
+    voters = [people[key] for key in ("organiser", "reader2", "moderator", "admin", "reader")]
+    for topic, days_ago, answers, still_open in DEMO_BALLOTS:
+        session = groups.schedule_session(
+            None,
+            group,
+            groups.SessionInput(
+                title=f"Last season: {topic}",
+                topic=topic,
+                starts_on=today - timedelta(days=days_ago),
+                starts_at=time(19, 0),
+                ends_at=time(20, 30),
+                timezone=group.timezone,
+                place="Central Library, Meeting Room 2",
+            ),
+            now=now,
+        )
+        groups.mark_attendance(None, session, set(), walk_ins=voters)
+        ballot = groups.create_ballot(
+            None,
+            session,
+            groups.BallotInput(
+                topic=topic,
+                questions=groups.parse_ballot_questions(DEMO_BALLOT_QUESTIONS),
+                closes_on=today + timedelta(days=7) if still_open else None,
+                closes_at=time(21, 0) if still_open else None,
+            ),
+        )
+        groups.open_ballot(None, ballot, now=now)
+        first, several = ballot.questions
+        for person, answer in zip(voters, answers, strict=False):
+            picks = {first.id: [first.choices[answer].id], several.id: [several.choices[answer].id]}
+            groups.vote(person, ballot, picks, now=now)
+        if not still_open:
+            groups.close_ballot(None, ballot, now=now)
+
+
 def _ensure_articles(
     report: DemoReport, admin: User, now: datetime, progress: Callable[[str], None]
 ) -> dict[str, Article]:
@@ -238,5 +294,6 @@ def load_demo(progress: Callable[[str], None], now: datetime | None = None) -> D
     articles = _ensure_articles(report, people["admin"], now, progress)
     _ensure_conversations(report, articles, people, progress)
     _ensure_season(report, group, articles, people, now)
+    _ensure_ballots(group, people, now)
     progress(f"sessions: {report.sessions} scheduled")
     return report

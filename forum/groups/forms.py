@@ -106,3 +106,13 @@ class SeasonForm(SessionForm):
         "How often", choices=[SelectChoice("7", "Weekly"), SelectChoice("14", "Fortnightly")]
     )
     plan = TextAreaField("Topics, one session a line", validators=[DataRequired()])
+
+
+class BallotForm(Form):
+    topic = StringField("Topic (ballots on the same topic are added up across groups)")
+    intro = TextAreaField("Introduction (optional)", validators=[Length(max=5000)])
+    closes_on = DateField("Closes on (optional)", validators=[Optional()])
+    closes_at = TimeField("Closes at", validators=[Optional()])
+    questions = TextAreaField(
+        "Questions and their choices", validators=[DataRequired(), Length(max=20_000)]
+    )

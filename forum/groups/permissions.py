@@ -16,12 +16,17 @@ from forum.core.db import utc_now
 from forum.core.errors import PermissionDenied
 from forum.extensions import db
 from forum.groups.models import (
+    Ballot,
+    BallotStatus,
+    BallotVoter,
     Group,
     GroupSession,
     JoinPolicy,
     MemberRole,
     Membership,
     MemberState,
+    Rsvp,
+    RsvpStatus,
     Visibility,
 )
 
@@ -208,3 +213,80 @@ def require_open_group_discussion(user, group: Group) -> None:
 
 def can_post_in_group(user, group: Group) -> bool:
     return is_admin(user) or is_group_member(user, group)
+
+
+# Ballots -------------------------------------------------------------------------------------
+
+
+def can_manage_ballot(user, session: GroupSession) -> bool:
+    """Attach a ballot to the session, write its questions, open and close it."""
+    return _runs_group(user, session.group)
+
+
+def require_manage_ballot(user, session: GroupSession) -> None:
+    if not can_manage_ballot(user, session):
+        raise PermissionDenied("Only the group's organisers and site admins can run ballots.")
+
+
+def has_voted(user, ballot: Ballot) -> bool:
+    if not is_signed_in(user) or ballot.id is None:
+        return False
+    return (
+        db.session.scalar(
+            select(BallotVoter.id).where(
+                BallotVoter.ballot_id == ballot.id, BallotVoter.user_id == user.id
+            )
+        )
+        is not None
+    )
+
+
+def _was_there(user, session: GroupSession) -> bool:
+    """Said they were going, or came (a walk-in counts)."""
+    rsvp = db.session.scalar(
+        select(Rsvp).where(Rsvp.session_id == session.id, Rsvp.user_id == user.id)
+    )
+    return rsvp is not None and (rsvp.status is RsvpStatus.GOING or rsvp.attended is True)
+
+
+def _vote_refusal(user, ballot: Ballot, now: datetime | None = None) -> str | None:
+    now = now or utc_now()
+    if not is_signed_in(user):
+        return "Log in to vote."
+    if ballot.status is BallotStatus.DRAFT:
+        return "This ballot is not open yet."
+    if not ballot.is_open_at(now):
+        return "This ballot is closed."
+    if not is_group_member(user, ballot.session.group):
+        return "Only members of the group vote in its ballots."
+    if not _was_there(user, ballot.session):
+        return "Only members who said they were going to the session, or came, can vote."
+    if has_voted(user, ballot):
+        return "You have already voted in this ballot."
+    return None
+
+
+def can_vote_in_ballot(user, ballot: Ballot, now: datetime | None = None) -> bool:
+    return _vote_refusal(user, ballot, now) is None
+
+
+def require_ballot_vote(user, ballot: Ballot, now: datetime | None = None) -> None:
+    reason = _vote_refusal(user, ballot, now)
+    if reason:
+        raise PermissionDenied(reason)
+
+
+def vote_refusal(user, ballot: Ballot, now: datetime | None = None) -> str | None:
+    """Why ``user`` may not vote, in words for the ballot page (None: they may)."""
+    return _vote_refusal(user, ballot, now)
+
+
+def can_see_ballot_results(user, ballot: Ballot, now: datetime | None = None) -> bool:
+    """A voter sees the results once they have voted; the group's members (and site admins)
+    once the ballot is closed. How anyone voted is never shown: there is no record of it."""
+    now = now or utc_now()
+    if ballot.status is BallotStatus.DRAFT:
+        return False
+    if ballot.is_closed_at(now) and (is_admin(user) or is_group_member(user, ballot.session.group)):
+        return True
+    return has_voted(user, ballot)

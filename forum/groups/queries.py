@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -17,6 +18,7 @@ from forum.discussions.models import Discussion
 from forum.extensions import db
 from forum.groups.models import (
     Ballot,
+    BallotQuestion,
     BallotStatus,
     BallotVoter,
     Group,
@@ -29,7 +31,7 @@ from forum.groups.models import (
     SessionStatus,
     Visibility,
 )
-from forum.groups.permissions import can_view_group, can_view_session
+from forum.groups.permissions import can_manage_ballot, can_view_group, can_view_session
 
 GROUPS_PER_PAGE = 20
 MEMBERS_PER_PAGE = 50
@@ -381,4 +383,167 @@ def ballots_closing_soon(user_id: int, now: datetime, within: timedelta) -> list
             .options(contains_eager(Ballot.session).joinedload(GroupSession.group))
             .order_by(Ballot.closes_at, Ballot.id)
         )
+    )
+
+
+# Fewer votes than this and a ballot's results stay hidden (its group's, and its share of a
+# topic's): with three voters, a member who knows two of the votes knows the third.
+BALLOT_MIN_COUNT = 5
+
+
+def ballot_min_count() -> int:
+    """The ``BALLOT_MIN_COUNT`` setting (the instance file may raise it)."""
+    return int(current_app.config.get("BALLOT_MIN_COUNT", BALLOT_MIN_COUNT))
+
+
+def session_ballot(session: GroupSession) -> Ballot | None:
+    """The session's ballot, if it has one (visibility follows the session's)."""
+    return db.session.scalar(
+        select(Ballot)
+        .where(Ballot.session_id == session.id)
+        .options(selectinload(Ballot.questions).selectinload(BallotQuestion.choices))
+    )
+
+
+def get_ballot_for(viewer, session: GroupSession) -> Ballot:
+    """The session's ballot; a draft exists only for those who run the group."""
+    ballot = session_ballot(session)
+    if ballot is None or (
+        ballot.status is BallotStatus.DRAFT and not can_manage_ballot(viewer, session)
+    ):
+        raise NotVisible("This session has no ballot.")
+    return ballot
+
+
+@dataclass
+class ChoiceTally:
+    text: str
+    votes: int
+    # Of the people who answered the question; a multiple-choice question's add up past 100.
+    percent: float
+
+
+@dataclass
+class QuestionTally:
+    text: str
+    is_multiple: bool
+    voters: int
+    choices: list[ChoiceTally] = field(default_factory=list)
+
+
+def _tally(questions: list[QuestionTally]) -> list[QuestionTally]:
+    for question in questions:
+        for choice in question.choices:
+            choice.percent = 100 * choice.votes / question.voters if question.voters else 0.0
+    return questions
+
+
+def group_ballots(group: Group, limit: int = 10) -> list[Ballot]:
+    """The group's ballots that members can see (not drafts), newest session first."""
+    return list(
+        db.session.scalars(
+            select(Ballot)
+            .join(GroupSession, GroupSession.id == Ballot.session_id)
+            .where(GroupSession.group_id == group.id, Ballot.status != BallotStatus.DRAFT)
+            .options(contains_eager(Ballot.session))
+            .order_by(GroupSession.starts_at.desc(), Ballot.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def ballot_results(ballot: Ballot) -> list[QuestionTally]:
+    """One group's results: each question's choices with counts and percentages."""
+    return _tally(
+        [
+            QuestionTally(
+                q.text,
+                q.is_multiple,
+                ballot.voter_count,
+                [ChoiceTally(c.text, c.votes, 0.0) for c in q.choices],
+            )
+            for q in ballot.questions
+        ]
+    )
+
+
+def _closed_by(now: datetime):
+    return or_(
+        Ballot.status == BallotStatus.CLOSED,
+        and_(Ballot.status == BallotStatus.OPEN, Ballot.closes_at <= now),
+    )
+
+
+@dataclass
+class TopicResults:
+    topic: str
+    topic_key: str
+    ballots: int
+    groups: int
+    voters: int
+    # Closed ballots on the topic with too few votes to show, left out of every count.
+    withheld: int
+    questions: list[QuestionTally]
+
+
+def ballot_topics(now: datetime) -> list[tuple[str, str, int]]:
+    """Topics with closed ballots enough voters to show: (topic, key, ballots), by topic."""
+    rows = db.session.execute(
+        select(Ballot.topic_key, func.min(Ballot.topic), func.count(Ballot.id))
+        .where(_closed_by(now), Ballot.voter_count >= ballot_min_count())
+        .group_by(Ballot.topic_key)
+        .order_by(func.min(Ballot.topic))
+    )
+    return [(topic, key, count) for key, topic, count in rows]
+
+
+def _question_key(text: str, is_multiple: bool) -> tuple[str, bool]:
+    return " ".join(text.split()).casefold(), is_multiple
+
+
+def topic_results(topic_key: str, now: datetime) -> TopicResults:
+    """Every group's closed ballot on the topic, added up: questions worded alike (and
+    choices worded alike) count together. Ballots below the minimum count are left out
+    entirely, so no one can subtract the groups shown from the total to find them."""
+    ballots = list(
+        db.session.scalars(
+            select(Ballot)
+            .join(GroupSession, GroupSession.id == Ballot.session_id)
+            .where(Ballot.topic_key == topic_key, _closed_by(now))
+            .options(
+                contains_eager(Ballot.session),
+                selectinload(Ballot.questions).selectinload(BallotQuestion.choices),
+            )
+            .order_by(GroupSession.starts_at, Ballot.id)
+        )
+    )
+    if not ballots:
+        raise NotVisible("No ballot on this topic has closed yet.")
+    minimum = ballot_min_count()
+    shown = [b for b in ballots if b.voter_count >= minimum]
+    questions: dict[tuple[str, bool], QuestionTally] = {}
+    for ballot in shown:
+        for question in ballot.questions:
+            tally = questions.setdefault(
+                _question_key(question.text, question.is_multiple),
+                QuestionTally(question.text, question.is_multiple, 0),
+            )
+            tally.voters += ballot.voter_count
+            for choice in question.choices:
+                found = next(
+                    (c for c in tally.choices if c.text.casefold() == choice.text.casefold()),
+                    None,
+                )
+                if found is None:
+                    tally.choices.append(ChoiceTally(choice.text, choice.votes, 0.0))
+                else:
+                    found.votes += choice.votes
+    return TopicResults(
+        topic=ballots[0].topic,
+        topic_key=topic_key,
+        ballots=len(shown),
+        groups=len({b.session.group_id for b in shown}),
+        voters=sum(b.voter_count for b in shown),
+        withheld=len(ballots) - len(shown),
+        questions=_tally(list(questions.values())),
     )

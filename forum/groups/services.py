@@ -6,6 +6,7 @@ actor goes through the permission checks. Services flush; the caller commits onc
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from forum.accounts.models import User
 from forum.articles.models import Article
@@ -24,6 +26,11 @@ from forum.discussions.models import Discussion
 from forum.extensions import db
 from forum.groups import emails, permissions
 from forum.groups.models import (
+    Ballot,
+    BallotChoice,
+    BallotQuestion,
+    BallotStatus,
+    BallotVoter,
     Group,
     GroupSession,
     JoinPolicy,
@@ -478,6 +485,7 @@ def schedule_season(
     if len(plan) > 2 * SEASON_LENGTH:
         raise ValidationFailed("plan", f"A season has at most {2 * SEASON_LENGTH} sessions.")
     sessions = []
+    season_key = uuid.uuid4().hex
     for number, (topic, readings) in enumerate(plan):
         values = replace(
             first,
@@ -488,6 +496,7 @@ def schedule_season(
         )
         try:
             sessions.append(schedule_session(None, group, values, now))
+            sessions[-1].season_key = season_key
         except ValidationFailed as error:
             field_name = "plan" if error.field in ("readings", "topic", "title") else error.field
             raise ValidationFailed(field_name, f"Session {number + 1}: {error.message}") from None
@@ -682,3 +691,216 @@ def open_group_discussion(actor: User | None, group: Group, article: Article):
         db.session.add(discussion)
         db.session.flush()
     return discussion
+
+
+# Ballots ------------------------------------------------------------------------------------
+
+MAX_QUESTIONS = 20
+MAX_CHOICES = 12
+# A question line starting with this lets voters tick several choices.
+MULTIPLE_MARK = "[any]"
+
+
+@dataclass
+class QuestionInput:
+    text: str
+    choices: list[str]
+    is_multiple: bool = False
+
+
+@dataclass
+class BallotInput:
+    """A ballot as the organiser writes it; the deadline is a wall clock in the session's
+    zone (both parts empty: no deadline, the organiser closes it)."""
+
+    topic: str
+    questions: list[QuestionInput]
+    intro: str = ""
+    closes_on: date | None = None
+    closes_at: time | None = None
+
+
+def parse_ballot_questions(text: str) -> list[QuestionInput]:
+    """One question a line, its choices on the lines below it, each starting with "-".
+    A question that starts with "[any]" takes several choices; the others take one."""
+    questions: list[QuestionInput] = []
+    for number, raw in enumerate((text or "").split("\n"), start=1):
+        line = " ".join(raw.split())
+        if not line:
+            continue
+        if line.startswith(("-", "*")):
+            if not questions:
+                raise ValidationFailed(
+                    "questions", f"Line {number}: write the question before its choices."
+                )
+            questions[-1].choices.append(line[1:].strip())
+            continue
+        multiple = line.lower().startswith(MULTIPLE_MARK)
+        if multiple:
+            line = line[len(MULTIPLE_MARK) :].strip()
+        questions.append(QuestionInput(line, [], multiple))
+    return questions
+
+
+def format_ballot_questions(ballot: Ballot) -> str:
+    """The questions as the organiser wrote them (the inverse of ``parse_ballot_questions``)."""
+    lines = []
+    for question in ballot.questions:
+        lines.append((f"{MULTIPLE_MARK} " if question.is_multiple else "") + question.text)
+        lines += [f"- {choice.text}" for choice in question.choices]
+        lines.append("")
+    return "\n".join(lines).strip()
+
+
+def _checked_questions(questions: list[QuestionInput]) -> list[QuestionInput]:
+    if not questions:
+        raise ValidationFailed("questions", "Write at least one question with its choices.")
+    if len(questions) > MAX_QUESTIONS:
+        raise ValidationFailed("questions", f"A ballot has at most {MAX_QUESTIONS} questions.")
+    for number, question in enumerate(questions, start=1):
+        where = f"Question {number}"
+        if not question.text or len(question.text) > 500:
+            raise ValidationFailed("questions", f"{where}: write it in under 500 characters.")
+        choices = [" ".join(c.split()) for c in question.choices]
+        if len(choices) < 2 or len(choices) > MAX_CHOICES:
+            raise ValidationFailed(
+                "questions", f"{where}: give between 2 and {MAX_CHOICES} choices, one a line."
+            )
+        if any(not c or len(c) > 200 for c in choices):
+            raise ValidationFailed("questions", f"{where}: keep each choice under 200 characters.")
+        if len({c.casefold() for c in choices}) != len(choices):
+            raise ValidationFailed("questions", f"{where}: the same choice is given twice.")
+        question.choices = choices
+    return questions
+
+
+def _apply_ballot_values(ballot: Ballot, session: GroupSession, values: BallotInput) -> None:
+    ballot.topic = _short(values.topic or session.topic or session.title, "topic", 200, True)
+    ballot.topic_key = slugify(ballot.topic, 200)
+    intro = (values.intro or "").strip()
+    if len(intro) > MAX_DESCRIPTION:
+        raise ValidationFailed("intro", f"Keep this under {MAX_DESCRIPTION} characters.")
+    ballot.intro = intro
+    if (values.closes_on is None) != (values.closes_at is None):
+        field_name = "closes_at" if values.closes_at is None else "closes_on"
+        raise ValidationFailed(field_name, "Give both the date and the time, or neither.")
+    ballot.closes_at = (
+        to_utc(values.closes_on, values.closes_at, session.timezone)
+        if values.closes_on is not None
+        else None
+    )
+    ballot.questions = [
+        BallotQuestion(
+            position=position,
+            text=question.text,
+            is_multiple=question.is_multiple,
+            choices=[
+                BallotChoice(position=i, text=text) for i, text in enumerate(question.choices)
+            ],
+        )
+        for position, question in enumerate(_checked_questions(values.questions))
+    ]
+
+
+def create_ballot(actor: User | None, session: GroupSession, values: BallotInput) -> Ballot:
+    """A draft ballot for the session: nobody sees it until the organiser opens it."""
+    if actor is not None:
+        permissions.require_manage_ballot(actor, session)
+    if session.is_cancelled:
+        raise ValidationFailed(None, "A cancelled session has no ballot.")
+    if db.session.scalar(select(Ballot.id).where(Ballot.session_id == session.id)) is not None:
+        raise ValidationFailed(None, "This session has a ballot already.")
+    ballot = Ballot(session_id=session.id, session=session)
+    _apply_ballot_values(ballot, session, values)
+    db.session.add(ballot)
+    db.session.flush()
+    return ballot
+
+
+def edit_ballot(actor: User | None, ballot: Ballot, values: BallotInput) -> Ballot:
+    """Change a draft; once people can vote, the questions they answer stay as they were."""
+    if actor is not None:
+        permissions.require_manage_ballot(actor, ballot.session)
+    if ballot.status is not BallotStatus.DRAFT:
+        raise ValidationFailed(None, "The ballot is open: its questions can no longer change.")
+    _apply_ballot_values(ballot, ballot.session, values)
+    db.session.flush()
+    return ballot
+
+
+def open_ballot(actor: User | None, ballot: Ballot, now: datetime | None = None) -> Ballot:
+    if actor is not None:
+        permissions.require_manage_ballot(actor, ballot.session)
+    now = now or utc_now()
+    if ballot.status is BallotStatus.OPEN:
+        return ballot
+    if ballot.status is BallotStatus.CLOSED:
+        raise ValidationFailed(None, "A closed ballot stays closed: its results are final.")
+    if ballot.session.is_cancelled:
+        raise ValidationFailed(None, "The session is cancelled: its ballot cannot open.")
+    if ballot.closes_at is not None and ballot.closes_at <= now:
+        raise ValidationFailed(None, "The ballot's deadline has passed: set a later one first.")
+    ballot.status = BallotStatus.OPEN
+    db.session.flush()
+    return ballot
+
+
+def close_ballot(actor: User | None, ballot: Ballot, now: datetime | None = None) -> Ballot:
+    """Close the ballot: no more votes; the group's members see the results."""
+    if actor is not None:
+        permissions.require_manage_ballot(actor, ballot.session)
+    if ballot.status is BallotStatus.DRAFT:
+        raise ValidationFailed(None, "The ballot was never opened.")
+    ballot.status = BallotStatus.CLOSED
+    now = now or utc_now()
+    if ballot.closes_at is None or ballot.closes_at > now:
+        ballot.closes_at = now
+    db.session.flush()
+    return ballot
+
+
+def vote(
+    actor: User, ballot: Ballot, answers: dict[int, list[int]], now: datetime | None = None
+) -> None:
+    """Record one person's vote: that they voted (refused the second time, even when two
+    votes race), and a count added to each choice they ticked. Which choices were theirs is
+    written nowhere. ``answers`` maps each question's id to the ids of the ticked choices."""
+    now = now or utc_now()
+    permissions.require_ballot_vote(actor, ballot, now)
+    ticked: list[int] = []
+    for number, question in enumerate(ballot.questions, start=1):
+        chosen = set(answers.get(question.id, []))
+        valid = {choice.id for choice in question.choices}
+        if not chosen:
+            raise ValidationFailed(f"q{question.id}", f"Answer question {number}.")
+        if not chosen <= valid:
+            raise ValidationFailed(f"q{question.id}", "Choose from the choices given.")
+        if not question.is_multiple and len(chosen) > 1:
+            raise ValidationFailed(f"q{question.id}", "Choose one answer.")
+        ticked += sorted(chosen)
+    # The unique (ballot, person) pair refuses a second vote that passed the check above at
+    # the same moment; the caller rolls the transaction back.
+    db.session.add(BallotVoter(ballot_id=ballot.id, user_id=actor.id))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise ValidationFailed(None, "You have already voted in this ballot.") from None
+    # Counters raised in the database (not read, added and written back), so votes sent at
+    # the same moment all count.
+    db.session.execute(
+        update(BallotChoice)
+        .where(BallotChoice.id.in_(ticked))
+        .values(votes=BallotChoice.votes + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(Ballot)
+        .where(Ballot.id == ballot.id)
+        .values(voter_count=Ballot.voter_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+    for question in ballot.questions:
+        for choice in question.choices:
+            db.session.expire(choice, ["votes"])
+    db.session.expire(ballot, ["voter_count"])

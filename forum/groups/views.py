@@ -19,6 +19,7 @@ from forum.discussions.queries import thread_page
 from forum.extensions import db
 from forum.groups import calendar, permissions, queries, services
 from forum.groups.forms import (
+    BallotForm,
     CancelForm,
     GroupForm,
     InviteForm,
@@ -126,6 +127,8 @@ def show_group(slug: str):
         past=queries.past_sessions(group, now, limit=5),
         discussions=queries.group_discussions(group),
         articles=queries.group_articles(group, page_number(request.args.get("page"))),
+        ballots=queries.group_ballots(group),
+        now=now,
     )
 
 
@@ -352,6 +355,7 @@ def show_session(slug: str, session_id: int):
         if permissions.can_see_rsvps(current_user, session)
         else [],
         rsvp_form=RsvpForm(data={"status": rsvp.status.value} if rsvp else None),
+        ballot=queries.session_ballot(session),
         now=utc_now(),
     )
 
@@ -579,3 +583,182 @@ def open_discussion(slug: str):
     return redirect(
         url_for("articles.show_article", slug=article.slug, group=group.slug, _anchor="discussion")
     )
+
+
+# Ballots ----------------------------------------------------------------------------------
+
+
+def _ballot_url(session: GroupSession) -> str:
+    return url_for("groups.show_ballot", slug=session.group.slug, session_id=session.id)
+
+
+def _ballot_page(group, session, ballot, form=None, chosen=None, errors=None, status=200):
+    now = utc_now()
+    shows_results = permissions.can_see_ballot_results(current_user, ballot, now)
+    return (
+        render_template(
+            "groups/ballot.html",
+            group=group,
+            session=session,
+            ballot=ballot,
+            form=form or Form(),
+            chosen=chosen or {},
+            errors=errors or {},
+            now=now,
+            refusal=permissions.vote_refusal(current_user, ballot, now),
+            voted=permissions.has_voted(current_user, ballot),
+            results=queries.ballot_results(ballot) if shows_results else None,
+            min_count=queries.ballot_min_count(),
+        ),
+        status,
+    )
+
+
+@bp.get("/groups/<slug>/sessions/<int:session_id>/ballot")
+def show_ballot(slug: str, session_id: int):
+    group = queries.get_group_for(current_user, slug)
+    session = queries.get_session_for(current_user, group, session_id)
+    return _ballot_page(group, session, queries.get_ballot_for(current_user, session))
+
+
+def _ballot_input(form: BallotForm) -> services.BallotInput:
+    return services.BallotInput(
+        topic=form.topic.data or "",
+        intro=form.intro.data or "",
+        closes_on=form.closes_on.data,
+        closes_at=form.closes_at.data,
+        questions=services.parse_ballot_questions(form.questions.data or ""),
+    )
+
+
+@bp.route("/groups/<slug>/sessions/<int:session_id>/ballot/edit", methods=["GET", "POST"])
+@login_required
+def edit_ballot(slug: str, session_id: int):
+    """Write the session's ballot, or change it while it is a draft."""
+    group = queries.get_group_for(current_user, slug)
+    session = queries.get_session_for(current_user, group, session_id)
+    permissions.require_manage_ballot(current_user, session)
+    ballot = queries.session_ballot(session)
+    data = None
+    if request.method == "GET":
+        if ballot is None:
+            data = {"topic": session.topic or session.title}
+        else:
+            closes = local(ballot.closes_at, session.timezone) if ballot.closes_at else None
+            data = {
+                "topic": ballot.topic,
+                "intro": ballot.intro,
+                "closes_on": closes.date() if closes else None,
+                "closes_at": closes.time().replace(tzinfo=None) if closes else None,
+                "questions": services.format_ballot_questions(ballot),
+            }
+    form = BallotForm(data=data)
+    if form.validate_on_submit():
+        try:
+            values = _ballot_input(form)
+            if ballot is None:
+                services.create_ballot(current_user, session, values)
+            else:
+                services.edit_ballot(current_user, ballot, values)
+        except ValidationFailed as error:
+            show_refusal(form, error)
+        else:
+            db.session.commit()
+            flash("The ballot is saved. Open it when members may vote.", "success")
+            return redirect(_ballot_url(session))
+    status = 422 if form.errors or form.form_errors else 200
+    return (
+        render_template(
+            "groups/ballot_form.html", form=form, group=group, session=session, ballot=ballot
+        ),
+        status,
+    )
+
+
+@bp.post("/groups/<slug>/sessions/<int:session_id>/ballot/<any(open, close):action>")
+@login_required
+def change_ballot(slug: str, session_id: int, action: str):
+    group = queries.get_group_for(current_user, slug)
+    session = queries.get_session_for(current_user, group, session_id)
+    permissions.require_manage_ballot(current_user, session)
+    ballot = queries.get_ballot_for(current_user, session)
+    _checked_post()
+    try:
+        if action == "open":
+            services.open_ballot(current_user, ballot)
+            message = "The ballot is open: members who were going, or came, can vote."
+        else:
+            services.close_ballot(current_user, ballot)
+            message = "The ballot is closed; the group's members can see the results."
+    except ValidationFailed as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(_ballot_url(session))
+
+
+@bp.post("/groups/<slug>/sessions/<int:session_id>/ballot/vote")
+@login_required
+def vote(slug: str, session_id: int):
+    group = queries.get_group_for(current_user, slug)
+    session = queries.get_session_for(current_user, group, session_id)
+    ballot = queries.get_ballot_for(current_user, session)
+    form = Form()
+    if not form.validate_on_submit():
+        abort(400, "The form expired; go back, reload the page and try again.")
+    chosen = {
+        question.id: [int(v) for v in request.form.getlist(f"q{question.id}") if v.isdigit()]
+        for question in ballot.questions
+    }
+    try:
+        services.vote(current_user, ballot, chosen)
+    except ValidationFailed as error:
+        db.session.rollback()
+        errors = {error.field: error.message} if error.field else {None: error.message}
+        return _ballot_page(group, session, ballot, form, chosen, errors, status=422)
+    db.session.commit()
+    flash("Thank you: your vote is counted. Nobody can see how you voted.", "success")
+    return redirect(_ballot_url(session))
+
+
+@bp.get("/ballots/")
+def list_ballot_topics():
+    return render_template(
+        "groups/ballot_topics.html",
+        topics=queries.ballot_topics(utc_now()),
+        min_count=queries.ballot_min_count(),
+    )
+
+
+@bp.get("/ballots/<topic_key>")
+def show_topic_results(topic_key: str):
+    return render_template(
+        "groups/ballot_topic.html",
+        results=queries.topic_results(topic_key, utc_now()),
+        min_count=queries.ballot_min_count(),
+    )
+
+
+@bp.get("/ballots/<topic_key>/results.csv")
+def export_topic_results(topic_key: str):
+    results = queries.topic_results(topic_key, utc_now())
+    rows = (
+        [
+            results.topic,
+            question.text,
+            "several" if question.is_multiple else "one",
+            choice.text,
+            choice.votes,
+            f"{choice.percent:.1f}",
+            question.voters,
+            results.ballots,
+            results.groups,
+        ]
+        for question in results.questions
+        for choice in question.choices
+    )
+    header = ["topic", "question", "answers", "choice", "votes", "percent", "voters", "ballots"]
+    header.append("groups")
+    return _csv(header, rows, f"ballot-{topic_key}.csv")

@@ -12,7 +12,8 @@ import pytest
 
 from forum.core.db import utc_now
 from forum.extensions import db
-from forum.groups.models import MemberRole, MemberState, Visibility
+from forum.groups import services
+from forum.groups.models import MemberRole, MemberState, Rsvp, RsvpStatus, Visibility
 from tests import factories
 from tests.conftest import login, post_form
 from tests.groups.conftest import make_membership, make_session
@@ -101,6 +102,47 @@ MATRIX = {
             "members": (302, 404, 404, 302, 302, 302, 403),
         },
     ),
+    "view ballot": (
+        "GET",
+        "/groups/{slug}/sessions/{session}/ballot",
+        {
+            "public": (200, 200, 200, 200, 200, 200, 200),
+            "members": (404, 404, 404, 200, 200, 200, 200),
+        },
+    ),
+    "write ballot": (
+        "GET",
+        "/groups/{slug}/sessions/{session}/ballot/edit",
+        {
+            "public": (302, 403, 403, 403, 403, 200, 200),
+            "members": (302, 404, 404, 403, 403, 200, 200),
+        },
+    ),
+    "close ballot": (
+        "POST",
+        "/groups/{slug}/sessions/{session}/ballot/close",
+        {
+            "public": (302, 403, 403, 403, 403, 302, 302),
+            "members": (302, 404, 404, 403, 403, 302, 302),
+        },
+    ),
+    # Everyone but the anonymous visitor said they were going; only members may vote.
+    "vote": (
+        "POST",
+        "/groups/{slug}/sessions/{session}/ballot/vote",
+        {
+            "public": (302, 403, 403, 302, 302, 302, 403),
+            "members": (302, 404, 404, 302, 302, 302, 403),
+        },
+    ),
+    "ballot results by topic": (
+        "GET",
+        "/ballots/",
+        {
+            "public": (200, 200, 200, 200, 200, 200, 200),
+            "members": (200, 200, 200, 200, 200, 200, 200),
+        },
+    ),
     "join": (
         "POST",
         "/groups/{slug}/join",
@@ -152,16 +194,26 @@ def test_permission_matrix(client, group, action, visibility, persona, expected)
     )
     group.visibility = Visibility(visibility)
     session = make_session(group, starts_on=(utc_now() + timedelta(days=5)).date())
+    ballot = services.create_ballot(
+        None,
+        session,
+        services.BallotInput("Climate", services.parse_ballot_questions("Agree?\n- Yes\n- No")),
+    )
+    services.open_ballot(None, ballot)
     db.session.commit()
     user = _persona(persona, group)
     if user is not None:
+        db.session.add(Rsvp(session_id=session.id, user_id=user.id, status=RsvpStatus.GOING))
+        db.session.commit()
         login(client, user)
     method, template, _ = MATRIX[action]
     path = template.format(slug=group.slug, session=session.id)
     if method == "GET":
         response = client.get(path)
     else:
-        response = post_form(client, path, {"status": "going"})
+        question = ballot.questions[0]
+        answers = {f"q{question.id}": question.choices[0].id}
+        response = post_form(client, path, {"status": "going", **answers})
     assert response.status_code == expected, response.get_data(as_text=True)[:500]
     if expected == 302 and persona == "anonymous":
         assert "/auth/login" in response.headers["Location"]
