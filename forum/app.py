@@ -56,11 +56,17 @@ def create_app(overrides: dict | None = None) -> Flask:
     from forum.core import web
 
     web.init_app(app)
+
+    from forum import api
+
+    api.init_app(app)
     return app
 
 
 def _register_blueprints(app: Flask) -> None:
     from forum.accounts.views import bp as accounts
+    from forum.api.views import bp as api
+    from forum.api.views import pages as api_pages
     from forum.articles.views import bp as articles
     from forum.core.health import bp as health
     from forum.discussions.views import bp as discussions
@@ -80,8 +86,12 @@ def _register_blueprints(app: Flask) -> None:
         search,
         moderation,
         notifications,
+        api,
+        api_pages,
     ):
         app.register_blueprint(blueprint)
+    # The API checks CSRF itself: in a header for cookie sessions, not at all for tokens.
+    csrf.exempt(api)
 
 
 def _register_templates(app: Flask) -> None:

@@ -93,6 +93,12 @@ def send_alerts() -> int:
     return made
 
 
+def send_webhooks() -> int:
+    from forum.api.webhooks import send_due
+
+    return send_due().attempted
+
+
 def _register_tasks(app: Flask, huey: Huey) -> None:
     app.extensions[TASKS] = {
         "send_outbox": huey.task(name="send_outbox")(_in_app(app, send_outbox)),
@@ -101,6 +107,10 @@ def _register_tasks(app: Flask, huey: Huey) -> None:
         ),
         "send_digests": huey.periodic_task(crontab(minute="*/5"), name="send_digests")(
             _in_app(app, send_digests)
+        ),
+        "send_webhooks": huey.task(name="send_webhooks")(_in_app(app, send_webhooks)),
+        "sweep_webhooks": huey.periodic_task(crontab(minute="*"), name="sweep_webhooks")(
+            _in_app(app, send_webhooks)
         ),
         "send_reminders": huey.periodic_task(crontab(minute="*/5"), name="send_reminders")(
             _in_app(app, send_reminders)

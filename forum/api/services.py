@@ -1,0 +1,164 @@
+"""The rules of API tokens and webhooks. Services flush; the caller commits."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy.orm import Session
+
+from forum.accounts.models import User
+from forum.api import permissions
+from forum.api.models import ApiToken, DeliveryState, TokenScope, Webhook, WebhookDelivery
+from forum.api.queries import hash_token, webhooks_for
+from forum.core.db import utc_now
+from forum.core.errors import ValidationFailed
+from forum.extensions import db
+
+TOKEN_PREFIX = "forum_"
+MAX_TOKEN_NAME = 80
+MAX_URL = 500
+# A token's last use is written at most this often: a write per request would cost more
+# than the information is worth (and end the anonymous page cache's version every time).
+LAST_USED_PRECISION = timedelta(minutes=5)
+EVENTS = {
+    "post.created": "A post is written (published, or held for review)",
+    "moderation.decision": "A moderator acts: approve, reject, delete, hide, lock, ban…",
+}
+# Set on the database session when a delivery was queued: the sender is woken after commit.
+DELIVERY_QUEUED = "forum.webhook-queued"
+
+
+# Tokens -----------------------------------------------------------------------------------
+
+
+def create_token(
+    actor: User, name: str, scope: TokenScope | str, now: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """A new token for the actor; returns it with its secret, which is never shown again."""
+    permissions.require_manage_tokens(actor)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("name", "Name the token, e.g. after the script that uses it.")
+    if len(name) > MAX_TOKEN_NAME:
+        raise ValidationFailed("name", f"Keep the name under {MAX_TOKEN_NAME} characters.")
+    try:
+        scope = TokenScope(scope)
+    except ValueError:
+        raise ValidationFailed("scope", "Choose read or write.") from None
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=actor.id,
+        name=name,
+        token_hash=hash_token(raw),
+        prefix=raw[: len(TOKEN_PREFIX) + 6],
+        scope=scope,
+        created_at=now or utc_now(),
+    )
+    db.session.add(token)
+    db.session.flush()
+    return token, raw
+
+
+def revoke_token(actor: User, token: ApiToken, now: datetime | None = None) -> ApiToken:
+    """The token stops working at once; revoking it again changes nothing."""
+    permissions.require_revoke_token(actor, token)
+    if token.revoked_at is None:
+        token.revoked_at = now or utc_now()
+        db.session.flush()
+    return token
+
+
+def note_token_used(token: ApiToken, now: datetime | None = None) -> bool:
+    """Record that the token was used; True when that needs a commit."""
+    now = now or utc_now()
+    if token.last_used_at is not None and now - token.last_used_at < LAST_USED_PRECISION:
+        return False
+    token.last_used_at = now
+    db.session.flush()
+    return True
+
+
+# Webhooks ---------------------------------------------------------------------------------
+
+
+def _checked_url(url: str) -> str:
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationFailed("url", "Give an address starting with https:// (or http://).")
+    if len(url) > MAX_URL:
+        raise ValidationFailed("url", f"Keep the address under {MAX_URL} characters.")
+    return url
+
+
+def _checked_events(events: list[str]) -> str:
+    chosen = [event for event in EVENTS if event in (events or [])]
+    if not chosen or len(chosen) != len(set(events)):
+        raise ValidationFailed("events", "Choose at least one of the events listed.")
+    return " ".join(chosen)
+
+
+def create_webhook(
+    actor: User, url: str, events: list[str], now: datetime | None = None
+) -> Webhook:
+    """A webhook with a new secret (the admin copies it to the receiver to check signatures)."""
+    permissions.require_manage_webhooks(actor)
+    webhook = Webhook(
+        url=_checked_url(url),
+        events=_checked_events(events),
+        secret=secrets.token_hex(24),
+        created_by_id=actor.id,
+        created_at=now or utc_now(),
+    )
+    db.session.add(webhook)
+    db.session.flush()
+    return webhook
+
+
+def set_webhook_active(actor: User, webhook: Webhook, active: bool) -> Webhook:
+    """A paused webhook is sent nothing new; what was queued still goes out."""
+    permissions.require_manage_webhooks(actor)
+    webhook.is_active = active
+    db.session.flush()
+    return webhook
+
+
+def delete_webhook(actor: User, webhook: Webhook) -> None:
+    """The webhook and its deliveries, sent or not, are gone."""
+    permissions.require_manage_webhooks(actor)
+    db.session.delete(webhook)
+    db.session.flush()
+
+
+def queue_event(
+    session: Session, event: str, data: Callable[[], dict], now: datetime | None = None
+) -> list[WebhookDelivery]:
+    """A delivery row for each webhook that is sent ``event``, in the caller's transaction.
+
+    ``session`` is the database session the cause is written in (a flush hook passes its own);
+    ``data`` makes the event's data, called only when some webhook wants it.
+    """
+    now = now or utc_now()
+    hooks = webhooks_for(event)
+    deliveries = []
+    for webhook in hooks:
+        delivery = WebhookDelivery(
+            webhook_id=webhook.id,
+            event=event,
+            payload="",
+            state=DeliveryState.QUEUED,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        session.add(delivery)
+        deliveries.append(delivery)
+    if deliveries:
+        body = {"event": event, "occurred_at": now.isoformat(), "data": data()}
+        for delivery in deliveries:
+            delivery.payload = json.dumps(body, separators=(",", ":"), sort_keys=True)
+        session.info[DELIVERY_QUEUED] = True
+    return deliveries
