@@ -41,7 +41,7 @@ from forum.core.pagination import Page
 from forum.discussions.models import Discussion, Post, PostState
 from forum.extensions import db
 from forum.groups.models import Group, GroupSession, Membership, MemberState, Visibility
-from forum.search.models import PG_CONFIG
+from forum.search.models import PG_CONFIG, PG_POST_COLUMN
 
 PER_PAGE = 20
 # Counting every match of a common word costs as much as ranking them; past this many the
@@ -58,9 +58,10 @@ SNIPPET_WORDS = 24
 # cannot come from a form (which the markers then turn into <mark>).
 START, STOP = "\ue000", "\ue001"
 _WORD = re.compile(r"\w+", re.UNICODE)
-# The expressions the GIN indexes are built on, written out the same way so the planner uses
-# them (a bound parameter in place of a literal would not match).
-_PG_POST_VECTOR = literal_column(f"to_tsvector({PG_CONFIG}, posts.body_md)")
+# Posts keep their tsvector in a stored column (PostgreSQL only, so not in the model), indexed
+# with GIN: matching and ranking read it. The articles' indexes are on expressions, written out
+# the same way so the planner uses them (a bound parameter in place of a literal would not).
+_PG_POST_VECTOR = literal_column(f"posts.{PG_POST_COLUMN}")
 _PG_TITLE_VECTOR = literal_column(f"to_tsvector({PG_CONFIG}, articles.title)")
 _PG_ARTICLE_VECTOR = literal_column(
     f"to_tsvector({PG_CONFIG}, articles.title || ' ' || articles.body_md)"
@@ -136,9 +137,9 @@ def _post_match(words: list[str], recent: bool) -> tuple[Select, bool]:
         statement = select(Post.id, score.label("score")).where(matches)
         if not recent:
             return statement, False
-        # Ranking recomputes each match's tsvector from its text, and finding the newest N
-        # matches reads them all: the window is the newest posts instead, found by the
-        # primary key. A rare word that finds too little there is searched again in full.
+        # Ranking a common word's matches reads every one of their vectors, and finding the
+        # newest N matches reads them all: the window is the newest posts instead, found by
+        # the primary key. A rare word that finds too little there is searched again in full.
         newest = db.session.scalar(select(func.max(Post.id))) or 0
         if newest <= PG_RECENT_POSTS:
             return statement, False
