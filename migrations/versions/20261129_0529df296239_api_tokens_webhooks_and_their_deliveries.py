@@ -2,7 +2,7 @@
 webhooks admins configure, and each event's delivery to each, sent and retried by the worker
 
 Revision ID: 0529df296239
-Revises: a88579fa0db0
+Revises: d41c0a7e9b20
 Create Date: 2026-11-29 08:50:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0529df296239'
-down_revision = 'a88579fa0db0'
+down_revision = 'd41c0a7e9b20'
 branch_labels = None
 depends_on = None
 
