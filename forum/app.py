@@ -133,6 +133,7 @@ def _register_cli(app: Flask) -> None:
     from forum.demo.cli import demo
     from forum.groups.cli import groups
     from forum.notifications.cli import COMMANDS as notification_commands
+    from forum.ops.cli import COMMANDS as ops_commands
 
-    for command in (users, import_articles, demo, groups, *notification_commands):
+    for command in (users, import_articles, demo, groups, *notification_commands, *ops_commands):
         app.cli.add_command(command)

@@ -46,6 +46,10 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, _unexpected_error)
     app.after_request(_security_headers)
 
+    from forum.ops import logs
+
+    logs.init_app(app)
+
 
 def _load_user(session_id: str):
     from forum.accounts.queries import get_user_for_session

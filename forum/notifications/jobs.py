@@ -19,6 +19,7 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab
 from forum.core import mail
 from forum.core.db import utc_now
 from forum.extensions import db
+from forum.ops import jobs as ops_jobs
 
 EXTENSION = "forum.huey"
 TASKS = "forum.huey-tasks"
@@ -119,6 +120,9 @@ def _register_tasks(app: Flask, huey: Huey) -> None:
             _in_app(app, send_alerts)
         ),
     }
+    app.extensions[TASKS].update(
+        ops_jobs.register_tasks(app, huey, functools.partial(_in_app, app))
+    )
 
 
 def wake_sender(app: Flask) -> None:

@@ -1,0 +1,1 @@
+"""Running Forum for real: backups and restore, health, logs with request ids, the doctor."""
