@@ -1,4 +1,5 @@
-"""`make bench`: generate the data set, serve it with gunicorn, measure it against two floors.
+"""`make bench`: generate the data set, serve it with gunicorn, measure it against two floors;
+then a morning's digests (bench/digests.py: 10,000 people and 50,000 new posts at scale 1).
 
     python -m bench.run [--scale 1] [--reuse] [--duration 15] [--database-url URL]
 
@@ -700,9 +701,13 @@ def main(argv: list[str] | None = None) -> int:
                 name: round(page.load.requests_per_second / load.requests_per_second, 3)
                 for name, load in floors.items()
             }
+    from bench import digests
+
+    digest_report = digests.run(options.workdir, options.scale, say=say)
     checks = targets(results, reply, search_p50)
     say("")
     say(table(results, floors, reply))
+    say(digests.row(digest_report))
     say(f"\nPeak resident memory of a worker: {memory} MB")
     say("\nTargets:")
     for check in checks:
@@ -728,6 +733,7 @@ def main(argv: list[str] | None = None) -> int:
         "pages": [asdict(page) for page in results],
         "reply": {**reply, "load": asdict(reply["load"]) if reply.get("load") else None},
         "worker_peak_memory_mb": memory,
+        "digests": digest_report,
         "targets": checks,
         "median_ratio_to_rows": statistics.median(
             [page.ratios["rows"] for page in results if page.ratios] or [0]

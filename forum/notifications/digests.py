@@ -58,9 +58,11 @@ class DigestOutcome:
     sent: bool
 
 
-def _candidates(only_email: str | None):
+def _candidates(only_email: str | None) -> list[int]:
+    """The ids of everyone who takes a digest; their rows are read a chunk at a time, since
+    each chunk's commit expires what was loaded before it."""
     statement = (
-        select(User)
+        select(User.id)
         .where(
             User.digest_frequency != DigestFrequency.OFF,
             User.email_verified_at.is_not(None),
@@ -70,7 +72,7 @@ def _candidates(only_email: str | None):
     )
     if only_email:
         statement = statement.where(func.lower(User.email) == only_email.strip().lower())
-    return db.session.scalars(statement).all()
+    return list(db.session.scalars(statement))
 
 
 def _due_windows(users: list[User], now: datetime) -> list[tuple[Window, str]]:
@@ -160,10 +162,12 @@ def send_due_digests(
     that meets another run's rows is rolled back whole and left to that run.
     """
     now = now or utc_now()
-    users = _candidates(only_email)
+    user_ids = _candidates(only_email)
     outcomes: list[DigestOutcome] = []
-    for offset in range(0, len(users), CHUNK):
-        due = _due_windows(users[offset : offset + CHUNK], now)
+    for offset in range(0, len(user_ids), CHUNK):
+        chunk_ids = user_ids[offset : offset + CHUNK]
+        users = db.session.scalars(select(User).where(User.id.in_(chunk_ids)).order_by(User.id))
+        due = _due_windows(list(users), now)
         if count_due:
             count_due(len(due))
         contents = digest_contents([window for window, _ in due])
