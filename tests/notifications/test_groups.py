@@ -387,3 +387,15 @@ def test_the_digests_reads_do_not_grow_with_members_sessions_and_ballots(group, 
     factories.make_article("More News", published_at=DIGEST_AT + timedelta(hours=2))
     many = reads(DIGEST_AT + timedelta(days=1))
     assert len(many) == len(few), (few, many)
+
+
+def test_the_worker_sends_ballot_notices_and_queue_alerts_once(
+    app, ballot, member, reader, moderator
+):
+    assert {"send_reminders", "send_alerts"} <= set(app.extensions[jobs.TASKS])
+    ballot.closes_at = utc_now() + timedelta(days=3)
+    services.set_queue_alert(moderator, moderator, 1)
+    _held_posts(1, reader)
+    assert jobs.send_alerts() == 3  # Mia and Rita hear of the ballot, the moderator of the queue
+    assert jobs.send_alerts() == 0
+    assert len(notes(moderator, Kind.QUEUE_GROWN)) == 1
