@@ -26,7 +26,7 @@ from flask import (
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf, validate_csrf
-from werkzeug.exceptions import HTTPException, Unauthorized
+from werkzeug.exceptions import BadRequest, HTTPException, Unauthorized
 from wtforms import ValidationError
 
 from forum.accounts.permissions import is_signed_in
@@ -151,7 +151,7 @@ def _json_body(schema_name: str) -> dict:
     """The request's JSON object, checked against its schema (the one the document shows)."""
     body = request.get_json(silent=True)
     if body is None:
-        raise ValidationFailed(None, "Send a JSON object with Content-Type: application/json.")
+        raise BadRequest("Send a JSON object with Content-Type: application/json.")
     problems = s.validate(body, s.BODIES[schema_name])
     if problems:
         raise BodyRefused(problems)
