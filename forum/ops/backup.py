@@ -181,6 +181,26 @@ def sqlite_facts(path: Path) -> tuple[str | None, dict[str, int]]:
         engine.dispose()
 
 
+def run_pg_tool(
+    command: list[str], env: dict[str, str], marker: str, verb: str, tables: int, progress
+) -> None:
+    """Run pg_dump or pg_restore (--verbose), a progress step per table line that has
+    ``marker``; its error lines become the message when it fails."""
+    step = f"{verb} the database (tables)"
+    done = 0
+    errors = []
+    progress(step, 0, tables)
+    with subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True) as process:
+        for line in process.stderr:
+            if marker in line:
+                done += 1
+                progress(step, min(done, tables), tables)
+            elif "error" in line.lower():
+                errors.append(line.strip())
+    if process.returncode != 0:
+        raise BackupError(f"{command[0]} failed: " + (" ".join(errors) or "see its output"))
+
+
 def _dump_postgres(target: Path, progress: Progress) -> tuple[str | None, dict[str, int], str]:
     """pg_dump of the app's schema at one snapshot; returns (revision, counts, schema)."""
     if shutil.which("pg_dump") is None:
@@ -207,19 +227,7 @@ def _dump_postgres(target: Path, progress: Progress) -> tuple[str | None, dict[s
                 f"--file={target}",
                 f"--dbname={url}",
             ]
-            total = len(counts)
-            done = 0
-            progress("Dumping the database (tables)", 0, total)
-            process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
-            messages = []
-            for line in process.stderr:
-                if "dumping contents of table" in line:
-                    done += 1
-                    progress("Dumping the database (tables)", min(done, total), total)
-                elif "error" in line.lower():
-                    messages.append(line.strip())
-            if process.wait() != 0:
-                raise BackupError("pg_dump failed: " + (" ".join(messages) or "see its output"))
+            run_pg_tool(command, env, "dumping contents of table", "Dumping", len(counts), progress)
     return revision, counts, schema
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from forum.ops.backup import (
     database_kind,
     libpq_url,
     no_progress,
+    run_pg_tool,
     sha256,
     sqlite_facts,
     sqlite_path,
@@ -222,20 +222,11 @@ def _restore_postgres(source: Path, manifest: Manifest, progress: Progress) -> N
         # Empty tables from `forum db upgrade`: replaced by the backup's own.
         command += ["--clean", "--if-exists"]
     command.append(str(source))
-    total = len(manifest.counts)
-    done = 0
     db.session.remove()
     db.engine.dispose()
-    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
-    messages = []
-    for line in process.stderr:
-        if "processing data for table" in line:
-            done += 1
-            progress("Restoring the database (tables)", min(done, total), total)
-        elif "error" in line.lower():
-            messages.append(line.strip())
-    if process.wait() != 0:
-        raise BackupError("pg_restore failed: " + (" ".join(messages) or "see its output"))
+    run_pg_tool(
+        command, env, "processing data for table", "Restoring", len(manifest.counts), progress
+    )
 
 
 def _restore_files(app: Flask, work: Path, notes: list[str]) -> None:
