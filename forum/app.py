@@ -67,6 +67,7 @@ def _register_blueprints(app: Flask) -> None:
     from forum.accounts.views import bp as accounts
     from forum.api.views import bp as api
     from forum.api.views import pages as api_pages
+    from forum.articles.feedviews import bp as feeds
     from forum.articles.views import bp as articles
     from forum.core.health import bp as health
     from forum.discussions.views import bp as discussions
@@ -80,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
         health,
         accounts,
         articles,
+        feeds,
         discussions,
         embed,
         groups,

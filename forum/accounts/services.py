@@ -19,6 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from forum.accounts import permissions
 from forum.accounts.models import DigestFrequency, Role, User, UserStatus
 from forum.accounts.queries import find_user_by_email, username_taken
+from forum.articles.claims import claim_unclaimed_accounts
 from forum.core import signals
 from forum.core.db import utc_now
 from forum.core.errors import ValidationFailed
@@ -248,6 +249,7 @@ def verify_email(token: str, now: datetime | None = None) -> User:
     if user.email_verified_at is None:
         user.email_verified_at = now or utc_now()
         db.session.flush()
+        claim_unclaimed_accounts(user)  # blog comments imported under this address
     return user
 
 
@@ -329,6 +331,7 @@ def confirm_email_change(token: str, now: datetime | None = None) -> tuple[User,
     user.email = new_email
     user.email_verified_at = now or utc_now()
     db.session.flush()
+    claim_unclaimed_accounts(user)  # blog comments imported under this address
     return user, old_email
 
 

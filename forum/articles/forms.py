@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from wtforms import BooleanField, DateField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, DateField, StringField, SubmitField, TextAreaField, URLField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from forum.articles.textformat import MAX_PUBLICATION, MAX_TITLE
 from forum.core.forms import Form
@@ -21,3 +21,18 @@ class ArticleForm(Form):
     group_lines = TextAreaField("Discussion groups", validators=[Length(max=2_000)])
     is_hidden = BooleanField("Hide this article from readers")
     submit = SubmitField("Save article")
+
+
+class FeedForm(Form):
+    url = URLField(
+        "Feed address (RSS or Atom)",
+        validators=[
+            InputRequired(message="Enter the address of an RSS or Atom feed."),
+            Length(max=1000),
+        ],
+    )
+    submit = SubmitField("Follow this feed")
+
+
+class FeedActionForm(Form):
+    """A button that POSTs (poll now, stop following); only the CSRF token travels."""

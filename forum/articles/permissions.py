@@ -13,3 +13,12 @@ def can_edit_articles(user) -> bool:
 def require_edit_articles(user) -> None:
     if not can_edit_articles(user):
         raise PermissionDenied("Only administrators can create and edit articles.")
+
+
+def can_manage_feeds(user) -> bool:
+    return is_admin(user)
+
+
+def require_manage_feeds(user) -> None:
+    if not can_manage_feeds(user):
+        raise PermissionDenied("Only administrators can choose the feeds the site follows.")

@@ -1,4 +1,5 @@
-"""The rules of articles: importing them from text files and writing them in the browser.
+"""The rules of articles: importing one in the seed's text shape, writing them in the browser.
+Batches, feeds and WordPress exports are in importing.py.
 
 Every article has its public discussion from the moment it exists. Services flush; the
 caller (request, command) commits once.
@@ -6,10 +7,9 @@ caller (request, command) commits once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
 from sqlalchemy import select
 
@@ -23,7 +23,6 @@ from forum.articles.textformat import (
     ParsedArticle,
     ParsedFigure,
     ParsedReading,
-    decode_article_bytes,
     figures_from_lines,
     noon_utc,
     parse_article_text,
@@ -43,7 +42,6 @@ from forum.groups.services import ensure_group
 SLUG_LENGTH = 80
 # Paths under /articles/ that are pages, not articles.
 RESERVED_SLUGS = {"new"}
-MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
 def slug_for(title: str) -> str:
@@ -55,7 +53,7 @@ def _find_by_slug(slug: str) -> Article | None:
     return db.session.scalar(select(Article).where(Article.slug == slug))
 
 
-def _set_contents(
+def set_contents(
     article: Article,
     body_md: str,
     figures: list[ParsedFigure],
@@ -89,7 +87,7 @@ def _set_contents(
     article.groups = groups
 
 
-def _saved(article: Article, created: bool) -> Article:
+def finish_saving(article: Article, created: bool) -> Article:
     db.session.flush()
     ensure_public_discussion(article)
     article_saved.send(article, created=created)
@@ -116,7 +114,7 @@ def import_parsed(parsed: ParsedArticle, now: datetime | None = None) -> tuple[A
     article.author_name = parsed.author_name
     article.author_bio = parsed.author_bio
     article.updated_at = now
-    _set_contents(
+    set_contents(
         article,
         plain_markdown(parsed.paragraphs),
         parsed.figures,
@@ -124,7 +122,7 @@ def import_parsed(parsed: ParsedArticle, now: datetime | None = None) -> tuple[A
         parsed.group_names,
         keep_groups=True,
     )
-    return _saved(article, created), created
+    return finish_saving(article, created), created
 
 
 def import_article_text(
@@ -137,73 +135,6 @@ def import_article_text(
     except ArticleFormatError as error:
         raise ArticleFormatError(f"{source_name}: {error}") from None
     return import_parsed(parsed, now)
-
-
-@dataclass
-class ImportEntry:
-    source: str
-    slug: str | None = None
-    error: str | None = None
-
-
-@dataclass
-class ImportReport:
-    created: list[ImportEntry] = field(default_factory=list)
-    updated: list[ImportEntry] = field(default_factory=list)
-    failed: list[ImportEntry] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
-
-
-def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files as given, and the ``*.txt`` files of directories, in name order."""
-    found: list[Path] = []
-    for path in map(Path, paths):
-        if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*.txt") if p.is_file()))
-        else:
-            found.append(path)
-    return found
-
-
-def _read(path: Path) -> str:
-    if not path.exists():
-        raise ArticleFormatError("no such file")
-    if not path.is_file():
-        raise ArticleFormatError("not a regular file")
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise ArticleFormatError(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise ArticleFormatError(f"cannot be read ({error.strerror})") from None
-    return decode_article_bytes(data)
-
-
-def import_paths(
-    paths: Iterable[str | Path],
-    progress: Callable[[Path], None] | None = None,
-    now: datetime | None = None,
-) -> ImportReport:
-    """Import every file (directories: their ``*.txt`` files). A bad file is reported and
-    changes nothing; the others still import. ``progress`` is called after each file."""
-    report = ImportReport()
-    for path in collect_paths(paths):
-        source = str(path)
-        try:
-            # Everything that can be wrong with a file shows while parsing, before any write.
-            article, created = import_parsed(parse_article_text(_read(path)), now)
-        except ArticleFormatError as error:
-            report.failed.append(ImportEntry(source, error=str(error)))
-        else:
-            (report.created if created else report.updated).append(
-                ImportEntry(source, slug=article.slug)
-            )
-        if progress is not None:
-            progress(path)
-    return report
 
 
 # Writing in the browser ----------------------------------------------------------------------
@@ -274,7 +205,5 @@ def save_article(
     article.author_bio = values.author_bio.strip()
     article.is_hidden = values.is_hidden
     article.updated_at = now
-    _set_contents(
-        article, values.body_md.strip(), figures, readings, group_names, keep_groups=False
-    )
-    return _saved(article, created)
+    set_contents(article, values.body_md.strip(), figures, readings, group_names, keep_groups=False)
+    return finish_saving(article, created)

@@ -7,10 +7,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 
 from forum.articles import permissions, queries, services
+from forum.articles.atom import atom_response
 from forum.articles.forms import ArticleForm
 from forum.articles.models import Article
 from forum.articles.textformat import figures_to_lines, readings_to_lines
-from forum.core.db import utc_now
 from forum.core.errors import ValidationFailed
 from forum.core.forms import show_refusal
 from forum.core.pagination import page_number
@@ -116,10 +116,9 @@ def edit_article(slug: str):
 @bp.get("/feeds/articles.atom")
 def show_feed():
     articles = queries.feed_articles()
-    body = render_template(
+    return atom_response(
         "feeds/articles.atom.xml",
+        max((article.updated_at for article in articles), default=None),
         articles=articles,
-        updated=max((article.updated_at for article in articles), default=utc_now()),
         base_url=current_app.config["BASE_URL"].rstrip("/"),
     )
-    return body, 200, {"Content-Type": "application/atom+xml; charset=utf-8"}

@@ -100,6 +100,13 @@ def send_webhooks() -> int:
     return send_due().attempted
 
 
+def poll_feeds() -> int:
+    """The followed feeds that are due, each polled and imported in its own transaction."""
+    from forum.articles.feeds import poll_due_feeds
+
+    return len(poll_due_feeds())
+
+
 def _register_tasks(app: Flask, huey: Huey) -> None:
     app.extensions[TASKS] = {
         "send_outbox": huey.task(name="send_outbox")(_in_app(app, send_outbox)),
@@ -108,6 +115,9 @@ def _register_tasks(app: Flask, huey: Huey) -> None:
         ),
         "send_digests": huey.periodic_task(crontab(minute="*/5"), name="send_digests")(
             _in_app(app, send_digests)
+        ),
+        "poll_feeds": huey.periodic_task(crontab(minute="*/5"), name="poll_feeds")(
+            _in_app(app, poll_feeds)
         ),
         "send_webhooks": huey.task(name="send_webhooks")(_in_app(app, send_webhooks)),
         "sweep_webhooks": huey.periodic_task(crontab(minute="*"), name="sweep_webhooks")(
