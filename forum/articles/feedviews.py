@@ -79,7 +79,7 @@ def show_group_posts_feed(slug: str):
 def _admin_page(form: FeedForm, status: int = 200):
     page = queries.feed_page(page_number(request.args.get("page")))
     return (
-        render_template("articles/feeds.html", page=page, form=form, action=FeedActionForm()),
+        render_template("articles/feeds.html", page=page, form=form),
         status,
     )
 

@@ -19,6 +19,7 @@ from forum.discussions.models import Discussion
 from forum.extensions import db
 from forum.notifications.jobs import TASKS, get_huey
 from tests.conftest import login, post_form
+from tests.html import elements
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RSS = (FIXTURES / "rss.xml").read_bytes()
@@ -245,6 +246,22 @@ def test_a_bad_address_is_refused_beside_the_field(client, admin, url, message):
     assert message in page
     assert f'value="{url}"' in page if url else True
     assert count(Feed) == 0
+
+
+def test_the_admin_page_lists_every_feed_with_its_result(client, admin, followed):
+    other = feeds.add_feed(admin, "https://lights.example.net/feed.atom", now=NOW)
+    other.last_result, other.last_failed = "Malformed XML at line 3, column 1.", True
+    db.session.commit()
+    login(client, admin)
+
+    html = client.get("/admin/feeds").get_data(as_text=True)
+
+    assert "Failed:</strong> Malformed XML at line 3, column 1." in html
+    assert html.count("Waiting for the first poll.") == 1
+    ids = [attributes["id"] for _tag, attributes in elements(html) if "id" in attributes]
+    assert len(ids) == len(set(ids)), "ids are unique, however many feeds"
+    assert f">Poll {followed.url} now</button>" in html
+    assert html.count(">Stop following ") == 2
 
 
 def test_the_same_feed_twice_is_refused(client, admin, followed):
