@@ -53,13 +53,21 @@ test: install lint
 	fi
 
 # The gates (tests/gates, also part of `make test`): they need Chromium, Java and the npm
-# checkers in node_modules (axe-core, vnu-jar), installed from package-lock.json.
-check: install node_modules/.installed
+# checkers in node_modules (axe-core, vnu-jar, lighthouse), installed from package-lock.json,
+# and wapiti in a virtualenv of its own (its pinned dependencies clash with the app's).
+WAPITI_VENV ?= .venv-wapiti
+check: install node_modules/.installed $(WAPITI_VENV)/.installed
 	$(BIN)/pytest -m gates
 
 node_modules/.installed: package.json package-lock.json
-	@echo "Installing the checkers (axe-core, the Nu HTML Checker) into node_modules..."
+	@echo "Installing the checkers (axe-core, the Nu HTML Checker, Lighthouse) into node_modules..."
 	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+$(WAPITI_VENV)/.installed:
+	@echo "Installing wapiti into $(WAPITI_VENV)..."
+	$(PYTHON) -m venv $(WAPITI_VENV)
+	$(WAPITI_VENV)/bin/pip install --quiet wapiti3==3.2.3
 	touch $@
 
 lint: install
@@ -71,7 +79,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(WAPITI_VENV) build dist .pytest_cache .ruff_cache
 
 # Not part of `make test`: minutes at the default scale. Needs wrk (apt-get install -y wrk)
 # for exact numbers; without it a small Python load generator stands in.

@@ -132,4 +132,7 @@ def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    if current_app.config["BASE_URL"].startswith("https://"):
+        # A site served over HTTPS tells browsers never to reach it over plain HTTP.
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response

@@ -9,15 +9,21 @@ empty-tables-after-each-test rule does not touch them.
 from __future__ import annotations
 
 import shutil
+import ssl
 import subprocess
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from flask import Flask, template_rendered
+from flask import Flask, current_app, template_rendered
 from jinja2 import ChainableUndefined
 from sqlalchemy import inspect, select, text
+from werkzeug.serving import make_server
 
 from forum import create_app
 from forum.accounts import services as accounts
@@ -26,10 +32,11 @@ from forum.accounts.queries import find_user_by_email
 from forum.articles.models import Article
 from forum.demo import services as demo
 from forum.discussions import services as discussions
+from forum.discussions.models import Post
 from forum.discussions.queries import get_public_discussion
 from forum.extensions import db
 from forum.groups import services as groups
-from tests.browser.conftest import Mailbox, free_port, serve
+from tests.browser.conftest import LiveServer, Mailbox, free_port, serve
 from tests.conftest import require_service
 from tests.gates.crawler import Client, Crawl, Visit
 
@@ -312,3 +319,107 @@ def _row_ids(app: Flask) -> dict[str, list[int]]:
 def emails(gates_site, crawl) -> list[Email]:
     """Every email sent before and during the crawl, and each email template on its own."""
     return _sent_emails(gates_site) + _email_templates(gates_site)
+
+
+@contextmanager
+def demo_server(
+    database: Path,
+    add: Callable[[], object],
+    config: dict | None = None,
+    tls: tuple[Path, Path] | None = None,
+) -> Iterator[LiveServer]:
+    """The demo, plus what ``add`` puts in, on a live server of its own with its own database:
+    for a checker that writes (wapiti's attacks post) or needs data the crawl's site has not
+    (Lighthouse's long discussion), so the crawl's pages stay as they are. With ``tls`` (a
+    certificate and its key) it serves HTTPS, as the site does in production."""
+    port = free_port()
+    url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "gates-secret",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "MAIL_URL": "locmem://",
+            "BASE_URL": url,
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
+            **(config or {}),
+        }
+    )
+    with app.app_context():
+        db.create_all()
+        demo.load_demo(progress=lambda message: None)
+        add()
+        db.session.commit()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    if tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*tls)
+        # Each connection's handshake happens in its own request thread. (werkzeug's own TLS
+        # shakes hands while accepting, so one client that connects and goes away, as a
+        # scanner's cancelled request does, would stall the whole server.)
+        server.socket = context.wrap_socket(
+            server.socket, server_side=True, do_handshake_on_connect=False
+        )
+        server.ssl_context = context
+    thread = threading.Thread(target=server.serve_forever, name=f"demo-{port}", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(url=url, app=app)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+        with app.app_context():
+            db.engine.dispose()
+
+
+def tls_certificate(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key, made with openssl."""
+    require_service(shutil.which("openssl") is not None, "openssl is not installed")
+    certificate, key = folder / "certificate.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
+        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+        + ["-keyout", str(key), "-out", str(certificate)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return certificate, key
+
+
+LONG_DISCUSSION_POSTS = 200
+REPLY_AUTHORS = ("reader", "reader2", "organiser", "moderator", "admin")
+
+
+def add_long_discussion() -> Article:
+    """The newest demo article's discussion grows to exactly 200 published posts, all on its
+    first page (one page of top-level posts, the rest replies up to four deep)."""
+    people = {key: find_user_by_email(email) for key, (email, _password) in DEMO_PASSWORDS.items()}
+    article = db.session.scalars(select(Article).order_by(Article.published_at.desc())).first()
+    discussion = get_public_discussion(article)
+    posts = list(db.session.scalars(select(Post).where(Post.discussion_id == discussion.id)))
+    roots = [post for post in posts if post.parent_id is None]
+    when = max(post.created_at for post in posts) if posts else article.published_at
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    for number in range(len(posts) + 1, LONG_DISCUSSION_POSTS + 1):
+        when += timedelta(minutes=7)
+        author = people[REPLY_AUTHORS[number % len(REPLY_AUTHORS)]]
+        # A page of top-level posts first, then replies to recent posts (so threads nest as
+        # real ones do), up to four deep.
+        parent = None
+        if len(roots) >= per_page:
+            parent = posts[-1 - number % 4]
+            if parent.depth >= 3:
+                parent = roots[number % len(roots)]
+        body = (
+            f"Comment {number}: the point about burden-sharing reads differently after this "
+            "year's summit. Whether the commitments hold depends less on the communiqué than "
+            "on what the budgets say in two years' time."
+        )
+        post = discussions.post_reply(author, discussion, parent, body, when)
+        assert post.is_published, f"comment {number} was held: {post.hold_reasons}"
+        posts.append(post)
+        if parent is None:
+            roots.append(post)
+    return article
