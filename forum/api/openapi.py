@@ -10,11 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from forum.api.schemas import BODIES, SCHEMAS, ErrorSchema
+from forum.api.schemas import BODIES, MAX_ID, SCHEMAS, ErrorSchema
 
 PREFIX = "/api/v1"
-# Database ids are 64-bit; larger numbers in a path match no route (404).
-MAX_ID = 2**63 - 1
+# Larger numbers in a path than an id can be match no route (404).
 ID = f"int(max={MAX_ID})"
 _VARIABLE = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 

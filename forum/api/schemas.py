@@ -25,6 +25,9 @@ from forum.notifications.queries import discussion_path
 # JSON Schema of the values ----------------------------------------------------------------
 
 INTEGER = {"type": "integer"}
+# Ids are INTEGER columns: 32-bit on PostgreSQL. Larger numbers name nothing.
+MAX_ID = 2**31 - 1
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 STRING = {"type": "string"}
 BOOLEAN = {"type": "boolean"}
 DATE_TIME = {"type": "string", "format": "date-time"}
@@ -497,6 +500,7 @@ NEW_POST = {
     "properties": {
         "body": {"type": "string", "minLength": 1, "maxLength": MAX_BODY_LENGTH},
         "parent_id": {
+            **ID,
             "type": ["integer", "null"],
             "description": "The post replied to; absent or null for a top-level post.",
         },
@@ -538,7 +542,7 @@ MARK_READ = {
     "properties": {
         "ids": {
             "type": "array",
-            "items": {"type": "integer"},
+            "items": ID,
             "maxItems": 500,
             "description": "The notifications to mark read; absent: all of them.",
         }
@@ -599,9 +603,8 @@ def _problem(value, schema_: dict) -> str | None:
             if problem:
                 return problem
     if isinstance(value, int) and not isinstance(value, bool):
-        # Ids and counts live in 64-bit database columns.
-        if not -(2**63) <= value < 2**63:
-            return "Out of range."
+        if value < schema_.get("minimum", value) or value > schema_.get("maximum", value):
+            return "Out of range: no such id."
     return None
 
 
