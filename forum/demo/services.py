@@ -295,5 +295,7 @@ def load_demo(progress: Callable[[str], None], now: datetime | None = None) -> D
     _ensure_conversations(report, articles, people, progress)
     _ensure_season(report, group, articles, people, now)
     _ensure_ballots(group, people, now)
+    # The reader's secret calendar address, so its page and its feed can be seen.
+    groups.ensure_calendar_feed(people["reader"])
     progress(f"sessions: {report.sessions} scheduled")
     return report

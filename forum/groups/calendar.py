@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from flask import current_app, url_for
 from icalendar import Calendar, Event
 
+from forum.accounts.models import User
 from forum.core.timefmt import local
 from forum.groups.models import Group, GroupSession
 
@@ -73,3 +74,7 @@ def render_calendar(name: str, sessions: Iterable[GroupSession]) -> bytes:
 
 def group_calendar(group: Group, sessions: Iterable[GroupSession]) -> bytes:
     return render_calendar(group.name, sessions)
+
+
+def personal_calendar(user: User, sessions: Iterable[GroupSession]) -> bytes:
+    return render_calendar(f"{user.display_name}: my sessions", sessions)

@@ -99,6 +99,21 @@ class SessionForm(Form):
         ]
 
 
+class SessionEditForm(SessionForm):
+    scope = SelectField(
+        "Apply the changes to",
+        choices=[
+            SelectChoice("one", "This session only"),
+            SelectChoice(
+                "season",
+                "This session and every later session of the season (times, place, link, "
+                "seats, facilitator, agenda; a new date moves them all)",
+            ),
+        ],
+        default="one",
+    )
+
+
 class SeasonForm(SessionForm):
     """A season shares the session's fields; ``title`` is the season's name."""
 

@@ -290,3 +290,16 @@ def can_see_ballot_results(user, ballot: Ballot, now: datetime | None = None) ->
     if ballot.is_closed_at(now) and (is_admin(user) or is_group_member(user, ballot.session.group)):
         return True
     return has_voted(user, ballot)
+
+
+# The personal calendar feed ------------------------------------------------------------------
+
+
+def can_manage_calendar_feed(user) -> bool:
+    """Anyone signed in keeps a secret address for the sessions they are going to."""
+    return is_signed_in(user)
+
+
+def require_manage_calendar_feed(user) -> None:
+    if not can_manage_calendar_feed(user):
+        raise PermissionDenied("Log in to manage your calendar address.")

@@ -21,6 +21,7 @@ from forum.groups.models import (
     BallotQuestion,
     BallotStatus,
     BallotVoter,
+    CalendarFeed,
     Group,
     GroupSession,
     MemberRole,
@@ -320,8 +321,11 @@ def viewer_groups(viewer) -> list[Group]:
     )
 
 
-def season_report(group: Group) -> list[tuple[GroupSession, dict[RsvpStatus, int], int]]:
-    """Every session of the group by date, with its answers counted and how many came."""
+def season_report(
+    group: Group,
+) -> list[tuple[GroupSession, dict[RsvpStatus, int], int, int | None]]:
+    """Every session of the group by date, with its answers counted, how many came, and how
+    many filled in its ballot (None: the session has no open or closed ballot)."""
     sessions = list(
         db.session.scalars(
             select(GroupSession)
@@ -343,7 +347,14 @@ def season_report(group: Group) -> list[tuple[GroupSession, dict[RsvpStatus, int
         counts[session_id][status] += number
         if attended:
             came[session_id] += number
-    return [(s, counts[s.id], came[s.id]) for s in sessions]
+    ballots = dict(
+        db.session.execute(
+            select(Ballot.session_id, Ballot.voter_count)
+            .join(GroupSession, GroupSession.id == Ballot.session_id)
+            .where(GroupSession.group_id == group.id, Ballot.status != BallotStatus.DRAFT)
+        ).all()
+    )
+    return [(s, counts[s.id], came[s.id], ballots.get(s.id)) for s in sessions]
 
 
 # Ballots ------------------------------------------------------------------------------------
@@ -546,4 +557,47 @@ def topic_results(topic_key: str, now: datetime) -> TopicResults:
         voters=sum(b.voter_count for b in shown),
         withheld=len(ballots) - len(shown),
         questions=_tally(list(questions.values())),
+    )
+
+
+# The personal calendar feed ------------------------------------------------------------------
+
+
+def calendar_feed_of(user) -> CalendarFeed | None:
+    if not is_signed_in(user):
+        return None
+    return db.session.scalar(select(CalendarFeed).where(CalendarFeed.user_id == user.id))
+
+
+def find_calendar_feed(token: str) -> CalendarFeed:
+    """The feed a secret address names; an unknown or revoked one does not exist."""
+    feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.token == token))
+    if feed is None:
+        raise NotVisible("There is no calendar at this address: it may have been replaced.")
+    return feed
+
+
+def sessions_going_to(user_id: int, since: datetime) -> list[GroupSession]:
+    """The sessions from ``since`` on that the person said they are going to, in groups they
+    still belong to; cancelled ones stay, so calendars learn of the cancellation."""
+    return list(
+        db.session.scalars(
+            select(GroupSession)
+            .join(Rsvp, Rsvp.session_id == GroupSession.id)
+            .join(
+                Membership,
+                and_(
+                    Membership.group_id == GroupSession.group_id,
+                    Membership.user_id == Rsvp.user_id,
+                ),
+            )
+            .where(
+                Rsvp.user_id == user_id,
+                Rsvp.status == RsvpStatus.GOING,
+                Membership.state == MemberState.ACTIVE,
+                GroupSession.ends_at >= since,
+            )
+            .options(joinedload(GroupSession.group), selectinload(GroupSession.readings))
+            .order_by(GroupSession.starts_at, GroupSession.id)
+        )
     )

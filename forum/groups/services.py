@@ -6,6 +6,7 @@ actor goes through the permission checks. Services flush; the caller commits onc
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
@@ -21,7 +22,7 @@ from forum.articles.models import Article
 from forum.core.db import utc_now
 from forum.core.errors import PermissionDenied, ValidationFailed
 from forum.core.text import render_markdown, slugify
-from forum.core.timefmt import is_timezone
+from forum.core.timefmt import is_timezone, local
 from forum.discussions.models import Discussion
 from forum.extensions import db
 from forum.groups import emails, permissions
@@ -31,6 +32,7 @@ from forum.groups.models import (
     BallotQuestion,
     BallotStatus,
     BallotVoter,
+    CalendarFeed,
     Group,
     GroupSession,
     JoinPolicy,
@@ -425,11 +427,15 @@ def _apply_session_values(group: Group, session: GroupSession, values: SessionIn
         if facilitator is None or not permissions.is_group_member(facilitator, group):
             raise ValidationFailed("facilitator_id", "The facilitator must be a group member.")
     session.facilitator_id = values.facilitator_id
-    ids = _readings(values.readings)
-    session.readings = [
-        SessionReading(article_id=article_id, position=position)
-        for position, article_id in enumerate(ids)
-    ]
+    # Rows of readings that stay are kept (a new row for the same article would be inserted
+    # before the old one is deleted, and break the unique pair).
+    kept = {reading.article_id: reading for reading in session.readings}
+    readings = []
+    for position, article_id in enumerate(_readings(values.readings)):
+        reading = kept.get(article_id) or SessionReading(article_id=article_id)
+        reading.position = position
+        readings.append(reading)
+    session.readings = readings
 
 
 def _open_session_discussion(session: GroupSession) -> None:
@@ -518,6 +524,127 @@ def edit_session(
     emails.queue_session_changed(session, now=now)
     _promote_waitlist(session, now or utc_now())
     return session
+
+
+def session_input_of(session: GroupSession) -> SessionInput:
+    """A stored session as the organiser's form describes it (local times in its zone)."""
+    starts = local(session.starts_at, session.timezone)
+    ends = local(session.ends_at, session.timezone)
+    return SessionInput(
+        title=session.title,
+        topic=session.topic,
+        starts_on=starts.date(),
+        starts_at=starts.time().replace(tzinfo=None),
+        ends_at=ends.time().replace(tzinfo=None),
+        timezone=session.timezone,
+        place=session.place,
+        online_url=session.online_url,
+        capacity=session.capacity,
+        agenda_md=session.agenda_md,
+        questions_md=session.questions_md,
+        summary_md=session.summary_md,
+        facilitator_id=session.facilitator_id,
+        readings=[reading.article.slug for reading in session.readings],
+    )
+
+
+def later_sessions_of_season(session: GroupSession) -> list[GroupSession]:
+    """The season's sessions after ``session`` that can still change (not cancelled)."""
+    if session.season_key is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(GroupSession)
+            .where(
+                GroupSession.group_id == session.group_id,
+                GroupSession.season_key == session.season_key,
+                GroupSession.starts_at > session.starts_at,
+                GroupSession.status == SessionStatus.SCHEDULED,
+            )
+            .order_by(GroupSession.starts_at, GroupSession.id)
+        )
+    )
+
+
+def edit_season_from(
+    actor: User | None, session: GroupSession, values: SessionInput, now: datetime | None = None
+) -> list[GroupSession]:
+    """Change ``session`` as given, and every later session of its season in what a season's
+    sessions share: the time of day, zone, place, link, seats, facilitator and agenda; a
+    move of the date moves them all by as many days. Each keeps its own title, topic,
+    readings, questions and summary. Returns the sessions changed, ``session`` first."""
+    if actor is not None:
+        permissions.require_edit_session(actor, session)
+    later = later_sessions_of_season(session)
+    moved = values.starts_on - local(session.starts_at, session.timezone).date()
+    changed = [edit_session(actor, session, values, now)]
+    for number, other in enumerate(later, start=2):
+        own = session_input_of(other)
+        shared = replace(
+            values,
+            title=own.title,
+            topic=own.topic,
+            starts_on=own.starts_on + moved,
+            questions_md=own.questions_md,
+            summary_md=own.summary_md,
+            readings=own.readings,
+        )
+        try:
+            changed.append(edit_session(None, other, shared, now))
+        except ValidationFailed as error:
+            raise ValidationFailed(
+                error.field, f"{other.title} (session {number}): {error.message}"
+            ) from None
+    return changed
+
+
+@dataclass
+class SeasonCopy:
+    """Last season's structure, moved on: what the season form starts from."""
+
+    first: SessionInput
+    plan: str
+    interval_days: int
+
+
+def copy_last_season(group: Group, now: datetime | None = None) -> SeasonCopy | None:
+    """The group's latest season (topics, readings, times, place, agenda) as a new season
+    starting one interval after its last session, or on the same weekday after today if
+    that date has passed. None when the group has never scheduled a season."""
+    now = now or utc_now()
+    latest = db.session.scalar(
+        select(GroupSession.season_key)
+        .where(GroupSession.group_id == group.id, GroupSession.season_key.is_not(None))
+        .order_by(GroupSession.starts_at.desc(), GroupSession.id.desc())
+        .limit(1)
+    )
+    if latest is None:
+        return None
+    sessions = list(
+        db.session.scalars(
+            select(GroupSession)
+            .where(GroupSession.group_id == group.id, GroupSession.season_key == latest)
+            .order_by(GroupSession.starts_at, GroupSession.id)
+        )
+    )
+    first = session_input_of(sessions[0])
+    days = [local(s.starts_at, s.timezone).date() for s in sessions]
+    interval = (days[1] - days[0]).days if len(days) > 1 else 7
+    interval = interval if interval in SEASON_INTERVALS else 7
+    start = days[-1] + timedelta(days=interval)
+    today = local(now, first.timezone).date()
+    if start <= today:
+        start = today + timedelta(days=(start.weekday() - today.weekday()) % 7 or 7)
+    # "Great Decisions 3: Trade" was named from the season's title "Great Decisions".
+    title = first.title.removesuffix(f" 1: {first.topic}") if first.topic else first.title
+    plan = "\n".join(
+        s.topic + (" | " + " ".join(r.article.slug for r in s.readings) if s.readings else "")
+        for s in sessions
+        if s.topic
+    )
+    return SeasonCopy(
+        replace(first, title=title, starts_on=start, summary_md="", readings=[]), plan, interval
+    )
 
 
 def cancel_session(
@@ -904,3 +1031,38 @@ def vote(
         for choice in question.choices:
             db.session.expire(choice, ["votes"])
     db.session.expire(ballot, ["voter_count"])
+
+
+# The personal calendar feed ------------------------------------------------------------------
+
+
+def _feed_of(user: User) -> CalendarFeed | None:
+    return db.session.scalar(select(CalendarFeed).where(CalendarFeed.user_id == user.id))
+
+
+def renew_calendar_feed(actor: User) -> CalendarFeed:
+    """A new secret address for the actor's calendar; the old one (if any) stops working."""
+    permissions.require_manage_calendar_feed(actor)
+    feed = _feed_of(actor)
+    if feed is None:
+        feed = CalendarFeed(user_id=actor.id)
+        db.session.add(feed)
+    # 256 random bits: the address is the only key to the calendar.
+    feed.token = secrets.token_urlsafe(32)
+    feed.created_at = utc_now()
+    db.session.flush()
+    return feed
+
+
+def ensure_calendar_feed(actor: User) -> CalendarFeed:
+    """The actor's calendar address, made the first time (the demo)."""
+    return _feed_of(actor) or renew_calendar_feed(actor)
+
+
+def revoke_calendar_feed(actor: User) -> None:
+    """Turn the secret address off: calendars subscribed to it get nothing more."""
+    permissions.require_manage_calendar_feed(actor)
+    feed = _feed_of(actor)
+    if feed is not None:
+        db.session.delete(feed)
+        db.session.flush()

@@ -6,7 +6,17 @@ import csv
 import io
 from datetime import timedelta
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from forum.articles.queries import get_article_for
@@ -25,6 +35,7 @@ from forum.groups.forms import (
     InviteForm,
     RsvpForm,
     SeasonForm,
+    SessionEditForm,
     SessionForm,
 )
 from forum.groups.models import Group, GroupSession, MemberRole, RsvpStatus
@@ -306,12 +317,35 @@ def schedule_session(slug: str):
     return render_template("groups/session_form.html", form=form, group=group, session=None), status
 
 
+def _season_data(copy: services.SeasonCopy) -> dict:
+    first = copy.first
+    return {
+        "title": first.title,
+        "plan": copy.plan,
+        "interval": str(copy.interval_days),
+        "starts_on": first.starts_on,
+        "starts_at": first.starts_at,
+        "ends_at": first.ends_at,
+        "timezone": first.timezone,
+        "place": first.place,
+        "online_url": first.online_url,
+        "capacity": first.capacity,
+        "facilitator_id": str(first.facilitator_id or ""),
+        "agenda_md": first.agenda_md,
+        "questions_md": first.questions_md,
+    }
+
+
 @bp.route("/groups/<slug>/seasons/new", methods=["GET", "POST"])
 @login_required
 def schedule_season(slug: str):
     group = queries.get_group_for(current_user, slug)
     permissions.require_schedule_session(current_user, group)
-    form = _new_form(SeasonForm, group)
+    copy = services.copy_last_season(group) if request.method == "GET" else None
+    if copy is not None and request.args.get("copy") == "last":
+        form = SeasonForm(queries.all_members(group), data=_season_data(copy))
+    else:
+        form = _new_form(SeasonForm, group)
     if form.validate_on_submit():
         try:
             sessions = services.schedule_season(
@@ -328,7 +362,15 @@ def schedule_season(slug: str):
             flash(f"The season is scheduled: {len(sessions)} sessions.", "success")
             return redirect(url_for(".show_group", slug=group.slug))
     status = 422 if form.errors or form.form_errors else 200
-    return render_template("groups/season_form.html", form=form, group=group), status
+    return (
+        render_template(
+            "groups/season_form.html",
+            form=form,
+            group=group,
+            can_copy=copy is not None and request.args.get("copy") != "last",
+        ),
+        status,
+    )
 
 
 @bp.get("/groups/<slug>/sessions/<int:session_id>")
@@ -386,19 +428,27 @@ def edit_session(slug: str, session_id: int):
             "questions_md": session.questions_md,
             "summary_md": session.summary_md,
         }
-    form = SessionForm(queries.all_members(group), data=data)
+    form = SessionEditForm(queries.all_members(group), data=data)
+    later = services.later_sessions_of_season(session)
     if form.validate_on_submit():
         try:
-            services.edit_session(current_user, session, _session_input(form))
+            if later and form.scope.data == "season":
+                changed = services.edit_season_from(current_user, session, _session_input(form))
+                message = f"The session and the {len(changed) - 1} after it are saved."
+            else:
+                services.edit_session(current_user, session, _session_input(form))
+                message = "The session is saved."
         except ValidationFailed as error:
             show_refusal(form, error)
         else:
             db.session.commit()
-            flash("The session is saved.", "success")
+            flash(message, "success")
             return redirect(_session_url(session))
     status = 422 if form.errors or form.form_errors else 200
     return (
-        render_template("groups/session_form.html", form=form, group=group, session=session),
+        render_template(
+            "groups/session_form.html", form=form, group=group, session=session, later=later
+        ),
         status,
     )
 
@@ -523,11 +573,12 @@ def export_season_report(slug: str):
             session.capacity or "",
             *(counts[status] for status in RsvpStatus),
             came,
+            "" if ballots is None else ballots,
         ]
-        for session, counts, came in queries.season_report(group)
+        for session, counts, came, ballots in queries.season_report(group)
     )
     header = ["starts_local", "timezone", "title", "topic", "status", "capacity"]
-    header += [status.value for status in RsvpStatus] + ["attended"]
+    header += [status.value for status in RsvpStatus] + ["attended", "ballots_completed"]
     return _csv(header, rows, f"{group.slug}-sessions.csv")
 
 
@@ -545,6 +596,46 @@ def group_calendar(slug: str):
     group = queries.get_group_for(current_user, slug)
     sessions = queries.calendar_sessions(group, utc_now() - CALENDAR_PAST)
     return _ics(calendar.group_calendar(group, sessions), f"{group.slug}.ics")
+
+
+@bp.get("/groups/my/calendar")
+@login_required
+def my_calendar():
+    """The settings of one's calendar address: see it, renew it, turn it off."""
+    permissions.require_manage_calendar_feed(current_user)
+    feed = queries.calendar_feed_of(current_user)
+    address = (
+        current_app.config["BASE_URL"].rstrip("/") + url_for(".personal_calendar", token=feed.token)
+        if feed
+        else None
+    )
+    return render_template("groups/my_calendar.html", feed=feed, address=address)
+
+
+@bp.post("/groups/my/calendar/<any(renew, revoke):action>")
+@login_required
+def change_my_calendar(action: str):
+    _checked_post()
+    if action == "renew":
+        services.renew_calendar_feed(current_user)
+        message = "Your calendar has a new address; the old one no longer works."
+    else:
+        services.revoke_calendar_feed(current_user)
+        message = "Your calendar address is turned off."
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for(".my_calendar"))
+
+
+@bp.get("/groups/my/calendar/<token>.ics")
+def personal_calendar(token: str):
+    """The secret address's calendar: no login, since calendar apps have none to give."""
+    feed = queries.find_calendar_feed(token)
+    sessions = queries.sessions_going_to(feed.user_id, utc_now() - CALENDAR_PAST)
+    response = _ics(calendar.personal_calendar(feed.user, sessions), "my-sessions.ics")
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
 
 
 @bp.get("/groups/<slug>/sessions/<int:session_id>/calendar.ics")

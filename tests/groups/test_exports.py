@@ -28,6 +28,13 @@ def test_attendees_and_the_season_report(client, group, organiser, member):
     services.respond(member, first, "going")
     services.respond(sneaky, first, "going")
     services.mark_attendance(None, first, {member.id})
+    ballot = services.create_ballot(
+        None,
+        first,
+        services.BallotInput("Climate", services.parse_ballot_questions("Agree?\n- Yes\n- No")),
+    )
+    services.open_ballot(None, ballot)
+    services.vote(member, ballot, {ballot.questions[0].id: [ballot.questions[0].choices[0].id]})
     db.session.commit()
     login(client, organiser)
 
@@ -37,9 +44,12 @@ def test_attendees_and_the_season_report(client, group, organiser, member):
         ("'=HYPERLINK(1)", "waitlisted", "no"),
     ]
     report = _rows(client.get(f"/groups/{group.slug}/report.csv"))
-    assert [(r["title"], r["going"], r["waitlisted"], r["attended"]) for r in report] == [
-        ("Climate migration", "1", "1", "1"),
-        ("Second", "0", "0", "0"),
+    assert [
+        (r["title"], r["going"], r["waitlisted"], r["attended"], r["ballots_completed"])
+        for r in report
+    ] == [
+        ("Climate migration", "1", "1", "1", "1"),
+        ("Second", "0", "0", "0", ""),
     ]
 
 

@@ -143,6 +143,14 @@ MATRIX = {
             "members": (200, 200, 200, 200, 200, 200, 200),
         },
     ),
+    "my calendar settings": (
+        "GET",
+        "/groups/my/calendar",
+        {
+            "public": (302, 200, 200, 200, 200, 200, 200),
+            "members": (302, 200, 200, 200, 200, 200, 200),
+        },
+    ),
     "join": (
         "POST",
         "/groups/{slug}/join",
