@@ -192,15 +192,15 @@ def _new_user(
 
 
 def authenticate(email: str, password: str, now: datetime | None = None) -> User:
-    """The account for this email and password, if it may sign in now."""
+    """The account for this email and password."""
     user = find_user_by_email(email or "")
     if not password_matches(user, password):
         raise ValidationFailed(
             "password", "That email address and password do not match an account."
         )
     now = now or utc_now()
-    if user.is_banned(now):
-        raise ValidationFailed(None, describe_ban(user))
+    # Suspended and banned people sign in to read: the permissions modules refuse their posts,
+    # votes and flags, and every page tells them why and until when.
     user.last_seen_at = now
     db.session.flush()
     return user

@@ -29,6 +29,7 @@ from forum.groups import permissions as group_permissions
 from forum.groups import queries as group_queries
 from forum.groups import services as groups
 from forum.groups.models import Group, MemberRole, VenueType
+from forum.moderation.demo import ensure_moderation_demo
 from forum.moderation.policy import site_policy
 
 ARTICLES_DIR = Path(__file__).resolve().parent / "articles"
@@ -293,6 +294,7 @@ def load_demo(progress: Callable[[str], None], now: datetime | None = None) -> D
     group = _ensure_group(report, people)
     articles = _ensure_articles(report, people["admin"], now, progress)
     _ensure_conversations(report, articles, people, progress)
+    report.posts += ensure_moderation_demo(people, [articles[n] for n in sorted(articles)], now)
     _ensure_season(report, group, articles, people, now)
     _ensure_ballots(group, people, now)
     # The reader's secret calendar address, so its page and its feed can be seen.

@@ -12,10 +12,14 @@ from forum.core.errors import PermissionDenied
 from forum.discussions.models import Discussion, Post, PostState
 from forum.groups.permissions import can_post_in_group, can_view_group
 from forum.moderation.permissions import (
+    WarningPending,
     can_moderate_discussion,
     can_moderate_post,
+    group_ban_notice,
     penalty_notice,
+    pending_warning,
 )
+from forum.moderation.policy import READ_ONLY_MESSAGE, is_read_only
 
 
 def can_view_discussion(user, discussion: Discussion) -> bool:
@@ -50,6 +54,9 @@ def can_view_post(user, post: Post) -> bool:
     return (is_signed_in(user) and user.id == post.author_id) or can_moderate_post(user, post)
 
 
+WARNED = "A moderator has warned you: read the warning and confirm it before posting again."
+
+
 def _reply_refusal(user, discussion: Discussion) -> str | None:
     """Why ``user`` may not post in ``discussion``, or None if they may."""
     if not is_signed_in(user):
@@ -58,8 +65,15 @@ def _reply_refusal(user, discussion: Discussion) -> str | None:
         return "Verify your email address before posting: follow the link we emailed you."
     if user.is_banned():
         return penalty_notice(user)
+    if is_read_only() and not is_admin(user):
+        return READ_ONLY_MESSAGE
+    if pending_warning(user) is not None:
+        return WARNED
     if discussion.group is not None and not can_post_in_group(user, discussion.group):
-        return "Join the group to take part in its discussions."
+        return (
+            group_ban_notice(user, discussion.group)
+            or "Join the group to take part in its discussions."
+        )
     closed = closed_notice(discussion)
     if closed and not can_moderate_discussion(user, discussion):
         return closed
@@ -72,6 +86,9 @@ def can_reply(user, discussion: Discussion) -> bool:
 
 def require_reply(user, discussion: Discussion) -> None:
     reason = _reply_refusal(user, discussion)
+    if reason == WARNED:
+        # The warning's own page, with the button that acknowledges it.
+        raise WarningPending(pending_warning(user))
     if reason:
         raise PermissionDenied(reason)
 

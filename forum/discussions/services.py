@@ -22,7 +22,9 @@ from forum.discussions.models import (
     Vote,
 )
 from forum.extensions import db
+from forum.moderation import log as moderation_log
 from forum.moderation import policy as moderation_policy
+from forum.moderation.models import Action
 from forum.moderation.permissions import can_moderate_post
 
 MAX_BODY_LENGTH = 20_000
@@ -165,9 +167,13 @@ def edit_post(actor: User, post: Post, body: str, now: datetime | None = None) -
             replaced_at=now,
         )
     )
+    before = post.body_md
     post.body_md = body
     post.body_html = render_markdown(body)
     post.edited_at = now
+    if post.is_published and actor.id != post.author_id:
+        # A moderator changed what readers already saw: the log keeps both texts.
+        moderation_log.record(actor, Action.EDIT, now, post=post, before=before, after=body)
     db.session.flush()
     signals.post_edited.send(post, actor=actor)
     return post

@@ -14,7 +14,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from forum.core.forms import Form
 from forum.discussions.services import MAX_BODY_LENGTH
 from forum.moderation.models import FLAG_REASON_LABELS, Mode
-from forum.moderation.services import MAX_REASON_LENGTH
+from forum.moderation.services import MAX_REASON_LENGTH, MAX_WARNING_LENGTH
 
 _reason_length = Length(
     max=MAX_REASON_LENGTH, message=f"Keep it under {MAX_REASON_LENGTH} characters."
@@ -62,6 +62,19 @@ class SuspendForm(Form):
     reason = TextAreaField(
         "Reason (the person is told)",
         validators=[InputRequired(message="Give a reason: the person is told it."), _reason_length],
+    )
+
+
+class WarnForm(Form):
+    message = TextAreaField(
+        "Warning (the author must read and acknowledge it before posting again)",
+        validators=[
+            InputRequired(message="Write the warning: the author reads it."),
+            Length(
+                max=MAX_WARNING_LENGTH,
+                message=f"Keep the warning under {MAX_WARNING_LENGTH} characters.",
+            ),
+        ],
     )
 
 

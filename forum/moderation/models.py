@@ -5,11 +5,21 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.accounts.models import User
 from forum.core.db import CreatedMixin, UTCDateTime, enum_column
+from forum.discussions.models import Post
 from forum.extensions import db
 
 
@@ -69,7 +79,16 @@ class Flag(CreatedMixin, db.Model):
     """A reader's report of a post; open until a moderator acts on the post."""
 
     __tablename__ = "flags"
-    __table_args__ = (UniqueConstraint("post_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("post_id", "user_id"),
+        # The queue's Flagged tab and its count read only the open flags.
+        Index(
+            "ix_flags_open",
+            "post_id",
+            sqlite_where=text("resolved_at IS NULL"),
+            postgresql_where=text("resolved_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
@@ -91,12 +110,14 @@ class PenaltyKind(enum.StrEnum):
 
 
 class Penalty(CreatedMixin, db.Model):
-    """Why and until when a user may not take part; the user's status mirrors the latest."""
+    """Why and until when a user may not take part: site-wide (the user's status mirrors the
+    latest), or in one group's discussions (their membership there is banned)."""
 
     __tablename__ = "penalties"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
     moderator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     kind: Mapped[PenaltyKind] = mapped_column(enum_column(PenaltyKind, "penalty_kind"))
     reason: Mapped[str] = mapped_column(Text, default="")
@@ -113,7 +134,14 @@ class Action(enum.StrEnum):
     UNLOCK = "unlock"
     SUSPEND = "suspend"
     BAN = "ban"
+    GROUP_BAN = "group_ban"
     POLICY = "policy"
+    WARN = "warn"
+    ACKNOWLEDGE = "acknowledge"  # the warned author read the warning
+    FEATURE = "feature"
+    UNFEATURE = "unfeature"
+    EDIT = "edit"  # a moderator changed a published post's text
+    ADMIN = "admin"  # an admin's change in the admin area; the subject says what
 
 
 ACTION_LABELS = {
@@ -126,7 +154,14 @@ ACTION_LABELS = {
     Action.UNLOCK: "Reopened the discussion",
     Action.SUSPEND: "Suspended",
     Action.BAN: "Banned",
+    Action.GROUP_BAN: "Banned from the group",
     Action.POLICY: "Changed the policy",
+    Action.WARN: "Warned",
+    Action.ACKNOWLEDGE: "Acknowledged a warning",
+    Action.FEATURE: "Featured",
+    Action.UNFEATURE: "No longer featured",
+    Action.EDIT: "Edited",
+    Action.ADMIN: "Administration",
 }
 
 
@@ -160,6 +195,45 @@ class AuditEntry(db.Model):
     @property
     def action_label(self) -> str:
         return ACTION_LABELS[self.action]
+
+
+class AuthorWarning(CreatedMixin, db.Model):
+    """A moderator's warning to an author, who posts again only after acknowledging it."""
+
+    __tablename__ = "moderation_warnings"
+    __table_args__ = (Index("ix_moderation_warnings_user_open", "user_id", "acknowledged_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The post it is about, and that post's group (whose moderators may read the warning).
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"))
+    message: Mapped[str] = mapped_column(Text)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    moderator: Mapped[User | None] = relationship(foreign_keys=[moderator_id])
+    post: Mapped[Post | None] = relationship()
+
+
+class FeaturedPost(CreatedMixin, db.Model):
+    """A published post a moderator pinned: shown first in its discussion, marked Featured."""
+
+    __tablename__ = "featured_posts"
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    discussion_id: Mapped[int] = mapped_column(
+        ForeignKey("discussions.id", ondelete="CASCADE"), index=True
+    )
+    featured_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+# The queue's tabs and counts read posts by state (and, for the recently approved and the
+# rejected, by when a moderator acted), so they never walk every post.
+Index("ix_posts_state_moderated", Post.state, Post.moderated_at)
 
 
 @event.listens_for(AuditEntry, "before_update")

@@ -3,19 +3,21 @@ everything; a group's moderators and organisers moderate only that group's discu
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import g, has_request_context
-from sqlalchemy import select
+from sqlalchemy import String, cast, func, select
 
 from forum.accounts.models import User
 from forum.accounts.permissions import is_active_member, is_admin, is_moderator, is_signed_in
 from forum.core.db import utc_now
 from forum.core.errors import PermissionDenied
+from forum.core.timefmt import local
 from forum.discussions.models import Discussion, Post
 from forum.extensions import db
-from forum.groups.models import MemberRole, Membership, MemberState
-from forum.moderation.models import Penalty, PenaltyKind
+from forum.groups.models import Group, MemberRole, Membership, MemberState
+from forum.moderation.models import AuthorWarning, Penalty, PenaltyKind, Policy
 
 GROUP_MODERATOR_ROLES = (MemberRole.MODERATOR, MemberRole.ORGANISER)
 
@@ -24,28 +26,65 @@ def is_site_moderator(user) -> bool:
     return is_moderator(user) and not user.is_banned()
 
 
-def moderated_group_ids(user) -> frozenset[int]:
-    """The groups whose discussions ``user`` moderates as a group moderator or organiser.
+# Where a request keeps the site's read-only switch once read (see moderation.policy).
+READ_ONLY_KEY = "_site_read_only"
 
-    Read once per request: templates ask for every post on a page.
-    """
-    if not is_signed_in(user) or user.is_banned():
-        return frozenset()
-    key = f"_moderated_groups_{user.id}"
+
+@dataclass(frozen=True)
+class ViewerState:
+    """What every page asks about the signed-in person: the groups they moderate (the
+    navigation, every post's actions), their unacknowledged warning and the site's read-only
+    switch (the banners). Read together, in one query per request."""
+
+    moderated_group_ids: frozenset[int]
+    open_warning_id: int | None
+    site_read_only: bool
+
+
+def viewer_state(user) -> ViewerState:
+    key = f"_viewer_state_{user.id}"
     if has_request_context() and key in g:
         return g.get(key)
-    ids = frozenset(
-        db.session.scalars(
-            select(Membership.group_id).where(
-                Membership.user_id == user.id,
-                Membership.state == MemberState.ACTIVE,
-                Membership.role.in_(GROUP_MODERATOR_ROLES),
-            )
+    groups = (
+        select(func.aggregate_strings(cast(Membership.group_id, String), ","))
+        .where(
+            Membership.user_id == user.id,
+            Membership.state == MemberState.ACTIVE,
+            Membership.role.in_(GROUP_MODERATOR_ROLES),
         )
+        .scalar_subquery()
+    )
+    warning = (
+        select(AuthorWarning.id)
+        .where(AuthorWarning.user_id == user.id, AuthorWarning.acknowledged_at.is_(None))
+        .order_by(AuthorWarning.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    read_only = (
+        select(Policy.read_only)
+        .where(Policy.group_id.is_(None), Policy.discussion_id.is_(None))
+        .scalar_subquery()
+    )
+    row = db.session.execute(
+        select(groups.label("groups"), warning.label("warning"), read_only.label("read_only"))
+    ).one()
+    state = ViewerState(
+        moderated_group_ids=frozenset(int(part) for part in (row.groups or "").split(",") if part),
+        open_warning_id=row.warning,
+        site_read_only=bool(row.read_only),
     )
     if has_request_context():
-        setattr(g, key, ids)
-    return ids
+        setattr(g, key, state)
+        setattr(g, READ_ONLY_KEY, state.site_read_only)
+    return state
+
+
+def moderated_group_ids(user) -> frozenset[int]:
+    """The groups whose discussions ``user`` moderates as a group moderator or organiser."""
+    if not is_signed_in(user) or user.is_banned():
+        return frozenset()
+    return viewer_state(user).moderated_group_ids
 
 
 def is_group_moderator(user, group_id: int | None) -> bool:
@@ -144,16 +183,133 @@ def require_edit_group_policy(user, group_id: int) -> None:
         raise PermissionDenied("Only the group's moderators can change its policy.")
 
 
+def can_feature_post(user, post: Post) -> bool:
+    return post.is_published and can_moderate_post(user, post)
+
+
+def require_feature_post(user, post: Post) -> None:
+    if not can_moderate_post(user, post):
+        raise PermissionDenied("Only this discussion's moderators can feature its posts.")
+    if not post.is_published:
+        raise PermissionDenied("Only a published post can be featured.")
+
+
+# Warnings ---------------------------------------------------------------------------------
+
+
+class WarningPending(PermissionDenied):
+    """The author has a warning to acknowledge before posting again; the page shows it."""
+
+    def __init__(self, warning: AuthorWarning):
+        super().__init__(
+            "A moderator has warned you. Read the warning and confirm you understand it "
+            "before posting again."
+        )
+        self.warning = warning
+
+
+def can_warn_author(user, post: Post) -> bool:
+    return can_moderate_post(user, post) and post.author_id != user.id
+
+
+def require_warn_author(user, post: Post) -> None:
+    if not can_warn_author(user, post):
+        raise PermissionDenied("Only this discussion's moderators can warn its authors.")
+
+
+def pending_warning(user) -> AuthorWarning | None:
+    """The oldest warning ``user`` has not acknowledged yet."""
+    if not is_signed_in(user):
+        return None
+    warning_id = viewer_state(user).open_warning_id
+    return db.session.get(AuthorWarning, warning_id) if warning_id is not None else None
+
+
+def can_view_warning(user, warning: AuthorWarning) -> bool:
+    """The warned author, and the moderators of where it was given."""
+    if not is_signed_in(user):
+        return False
+    return (
+        user.id == warning.user_id
+        or is_site_moderator(user)
+        or is_group_moderator(user, warning.group_id)
+    )
+
+
+def can_acknowledge_warning(user, warning: AuthorWarning) -> bool:
+    return is_signed_in(user) and user.id == warning.user_id
+
+
+def require_acknowledge_warning(user, warning: AuthorWarning) -> None:
+    if not can_acknowledge_warning(user, warning):
+        raise PermissionDenied("Only the person warned can acknowledge this warning.")
+
+
+# Bans from one group ----------------------------------------------------------------------
+
+
+def _group_membership(user, group_id: int) -> Membership | None:
+    return db.session.scalar(
+        select(Membership).where(Membership.group_id == group_id, Membership.user_id == user.id)
+    )
+
+
+def is_banned_from_group(user, group_id: int | None) -> bool:
+    if not is_signed_in(user) or group_id is None:
+        return False
+    membership = _group_membership(user, group_id)
+    return membership is not None and membership.state is MemberState.BANNED
+
+
+def can_ban_from_group(user, target: User, group_id: int) -> bool:
+    """A group's moderators (and site moderators) ban people from its discussions; not
+    themselves, not the group's own moderators and organisers (their role goes first), and
+    a site moderator only when an administrator does it."""
+    if not (is_site_moderator(user) or is_group_moderator(user, group_id)):
+        return False
+    if target.id == user.id or (target.is_moderator and not is_admin(user)):
+        return False
+    membership = _group_membership(target, group_id)
+    return not (
+        membership is not None
+        and membership.state is MemberState.ACTIVE
+        and membership.role in GROUP_MODERATOR_ROLES
+    )
+
+
+def require_ban_from_group(user, target: User, group_id: int) -> None:
+    if not can_ban_from_group(user, target, group_id):
+        raise PermissionDenied("You cannot ban this person from this group.")
+
+
+def group_ban_notice(user, group: Group) -> str | None:
+    """Why ``user`` may read but not post in ``group``'s discussions; None if not banned."""
+    if not is_banned_from_group(user, group.id):
+        return None
+    penalty = db.session.scalar(
+        select(Penalty)
+        .where(Penalty.user_id == user.id, Penalty.group_id == group.id)
+        .order_by(Penalty.id.desc())
+        .limit(1)
+    )
+    reason = f" Reason: {penalty.reason}" if penalty is not None and penalty.reason else ""
+    return f"You are banned from posting in the discussions of {group.name}.{reason}"
+
+
 def penalty_notice(user, now: datetime | None = None) -> str | None:
     """Why ``user`` may read but not take part, and until when; None if they may."""
     if not is_signed_in(user) or not user.is_banned(now or utc_now()):
         return None
     penalty = db.session.scalar(
-        select(Penalty).where(Penalty.user_id == user.id).order_by(Penalty.id.desc()).limit(1)
+        select(Penalty)
+        .where(Penalty.user_id == user.id, Penalty.group_id.is_(None))
+        .order_by(Penalty.id.desc())
+        .limit(1)
     )
     reason = f" Reason: {penalty.reason}" if penalty is not None and penalty.reason else ""
     if user.banned_until is not None:
-        until = user.banned_until.strftime("%d %B %Y, %H:%M UTC")
+        shown = local(user.banned_until, user.timezone)
+        until = f"{shown:%d %B %Y, %H:%M} {shown.tzname()}"
         return f"Your account is suspended until {until}, so you cannot post, vote or flag.{reason}"
     if penalty is not None and penalty.kind is PenaltyKind.SUSPENSION:
         return f"Your account is suspended, so you cannot post, vote or flag.{reason}"

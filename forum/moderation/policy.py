@@ -19,7 +19,7 @@ from forum.core.errors import PermissionDenied, ValidationFailed
 from forum.discussions.models import Discussion, PostState
 from forum.extensions import db
 from forum.moderation.models import Mode, Policy
-from forum.moderation.permissions import can_moderate_discussion
+from forum.moderation.permissions import READ_ONLY_KEY, can_moderate_discussion
 
 # What a site gets before anyone changes anything.
 DEFAULTS = {
@@ -114,6 +114,23 @@ def site_policy_row() -> Policy | None:
 def site_policy() -> EffectivePolicy:
     row = site_policy_row()
     return _merge([row] if row else [])
+
+
+def is_read_only() -> bool:
+    """The site's emergency switch; read once per request (every page shows a banner), with
+    the signed-in person's other moderation state when that was read first."""
+    if has_request_context() and READ_ONLY_KEY in g:
+        return g.get(READ_ONLY_KEY)
+    read_only = bool(
+        db.session.scalar(
+            select(Policy.read_only).where(
+                Policy.group_id.is_(None), Policy.discussion_id.is_(None)
+            )
+        )
+    )
+    if has_request_context():
+        setattr(g, READ_ONLY_KEY, read_only)
+    return read_only
 
 
 def effective_policy(discussion: Discussion) -> EffectivePolicy:

@@ -15,15 +15,18 @@ from sqlalchemy import func, select, update
 from forum.accounts.models import User, UserStatus
 from forum.core.db import utc_now
 from forum.core.errors import PermissionDenied, ValidationFailed
-from forum.core.mail import queue_email
 from forum.discussions import services as discussions
 from forum.discussions.models import Discussion, Post, PostState
 from forum.extensions import db
+from forum.groups.models import Group, MemberRole, Membership, MemberState
 from forum.moderation import permissions
+from forum.moderation.log import record
 from forum.moderation.models import (
     ACTION_LABELS,
     Action,
     AuditEntry,
+    AuthorWarning,
+    FeaturedPost,
     Flag,
     FlagReason,
     Penalty,
@@ -31,9 +34,15 @@ from forum.moderation.models import (
     Policy,
 )
 from forum.moderation.policy import DEFAULTS, check_read_only, effective_policy, word_list
-from forum.notifications.services import notify_post_published
+from forum.notifications.models import Kind
+from forum.notifications.services import notify, notify_post_published
 
 MAX_REASON_LENGTH = 2000
+MAX_WARNING_LENGTH = 2000
+HELD_DETAIL = "Only you and the moderators can see it until a moderator has reviewed it."
+HIDDEN_DETAIL = (
+    "Readers flagged it, so it is hidden until a moderator has reviewed it; you can still see it."
+)
 
 
 class AlreadyModerated(ValidationFailed):
@@ -41,45 +50,6 @@ class AlreadyModerated(ValidationFailed):
 
     def __init__(self, message: str):
         super().__init__(None, message)
-
-
-def _subject(post: Post) -> str:
-    article = post.discussion.article
-    return f"Post by {post.author.display_name}" + (f" on “{article.title}”" if article else "")
-
-
-def record(
-    actor: User | None,
-    action: Action,
-    now: datetime,
-    *,
-    post: Post | None = None,
-    discussion: Discussion | None = None,
-    target: User | None = None,
-    reason: str = "",
-    before: str | None = None,
-    after: str | None = None,
-    subject: str = "",
-) -> AuditEntry:
-    """Append one row to the moderation log."""
-    discussion = discussion or (post.discussion if post is not None else None)
-    if target is None and post is not None:
-        target = post.author
-    entry = AuditEntry(
-        created_at=now,
-        actor_id=actor.id if actor is not None else None,
-        action=action,
-        post_id=post.id if post is not None else None,
-        discussion_id=discussion.id if discussion is not None else None,
-        group_id=discussion.group_id if discussion is not None else None,
-        target_user_id=target.id if target is not None else None,
-        reason=reason,
-        before_text=before,
-        after_text=after,
-        subject=(subject or (_subject(post) if post is not None else ""))[:300],
-    )
-    db.session.add(entry)
-    return entry
 
 
 def _already_message(post: Post) -> str:
@@ -139,14 +109,27 @@ def _checked_reason(reason: str | None, required: bool, field_name: str = "reaso
 # Posts ----------------------------------------------------------------------------------
 
 
+def told_key(kind: Kind, post: Post) -> str:
+    """Authors hear of each kind once per post: a post held a second time (hidden by flags
+    after its approval) is not announced twice."""
+    return f"moderation:{kind}:{post.id}"
+
+
+def tell_author(post: Post, kind: Kind, now: datetime, detail: str = "") -> None:
+    """Tell the author where their post stands, on the site and (by their choice) by email."""
+    notify(post.author, kind, post=post, detail=detail, now=now, once_key=told_key(kind, post))
+
+
 def _publish_held(post: Post, now: datetime) -> None:
-    """A held post becomes visible: counted, its author trusted a little more, and the people
-    who follow the discussion or were answered told now rather than when it was written."""
+    """A held post becomes visible: counted, its author trusted a little more and told, and
+    the people who follow the discussion or were answered told now rather than when it was
+    written."""
     _move(post, PostState.PENDING, PostState.PUBLISHED, moderated_at=now)
     discussions.count_published(post, +1, now=now)
     post.author.approved_post_count = User.approved_post_count + 1
     _resolve_flags(post, now)
     db.session.flush()
+    tell_author(post, Kind.POST_APPROVED, now)
     notify_post_published(post, now)
 
 
@@ -180,15 +163,7 @@ def reject_post(actor: User, post: Post, reason: str, now: datetime | None = Non
     _resolve_flags(post, now)
     record(actor, Action.REJECT, now, post=post, reason=reason)
     db.session.flush()
-    queue_email(
-        post.author.email,
-        "moderation/post_rejected",
-        user_id=post.author_id,
-        now=now,
-        post=post,
-        user=post.author,
-        article=post.discussion.article,
-    )
+    tell_author(post, Kind.POST_REJECTED, now, detail=f"The moderator’s reason: {reason}")
     return post
 
 
@@ -279,6 +254,7 @@ def _hide(post: Post, label: str, actor: User | None, now: datetime) -> None:
     discussions.count_published(post, -1)
     post.hold_reasons = "\n".join([*post.hold_labels, label])
     record(actor, Action.HIDE, now, post=post, reason=label)
+    tell_author(post, Kind.POST_HELD, now, detail=HIDDEN_DETAIL)
 
 
 def flag_post(
@@ -377,6 +353,108 @@ def _penalise(
     )  # fmt: skip
     db.session.flush()
     return penalty
+
+
+def ban_from_group(
+    actor: User, user: User, group: Group, reason: str, now: datetime | None = None
+) -> Penalty:
+    """Ban ``user`` from posting in ``group``'s discussions and sessions' threads; they may
+    still read what the group shows them, and post elsewhere. They cannot rejoin by themselves.
+    """
+    now = now or utc_now()
+    permissions.require_ban_from_group(actor, user, group.id)
+    reason = _checked_reason(reason, required=True)
+    membership = db.session.scalar(
+        select(Membership).where(Membership.group_id == group.id, Membership.user_id == user.id)
+    )
+    if membership is not None and membership.state is MemberState.BANNED:
+        raise ValidationFailed(None, f"{user.display_name} is already banned from {group.name}.")
+    if membership is None:
+        membership = Membership(group_id=group.id, user_id=user.id, role=MemberRole.MEMBER)
+        db.session.add(membership)
+    membership.state = MemberState.BANNED
+    penalty = Penalty(
+        user_id=user.id, moderator_id=actor.id, group_id=group.id, kind=PenaltyKind.BAN,
+        reason=reason, created_at=now,
+    )  # fmt: skip
+    db.session.add(penalty)
+    record(
+        actor, Action.GROUP_BAN, now, group_id=group.id, target=user, reason=reason,
+        subject=f"{user.display_name} from {group.name}",
+    )  # fmt: skip
+    db.session.flush()
+    return penalty
+
+
+# Warnings -------------------------------------------------------------------------------
+
+
+def warn_author(
+    actor: User, post: Post, message: str, now: datetime | None = None
+) -> AuthorWarning:
+    """Warn a post's author; they post again only after acknowledging the warning."""
+    now = now or utc_now()
+    permissions.require_warn_author(actor, post)
+    message = (message or "").strip()
+    if not message:
+        raise ValidationFailed("message", "Write the warning: the author reads it.")
+    if len(message) > MAX_WARNING_LENGTH:
+        raise ValidationFailed(
+            "message", f"Keep the warning under {MAX_WARNING_LENGTH} characters."
+        )
+    warning = AuthorWarning(
+        user_id=post.author_id, moderator_id=actor.id, post_id=post.id,
+        group_id=post.discussion.group_id, message=message, created_at=now,
+    )  # fmt: skip
+    db.session.add(warning)
+    record(actor, Action.WARN, now, post=post, reason=message)
+    db.session.flush()
+    return warning
+
+
+def acknowledge_warning(
+    actor: User, warning: AuthorWarning, now: datetime | None = None
+) -> AuthorWarning:
+    """The author confirms they read the warning; doing it twice changes nothing."""
+    now = now or utc_now()
+    permissions.require_acknowledge_warning(actor, warning)
+    if warning.acknowledged_at is not None:
+        return warning
+    warning.acknowledged_at = now
+    record(
+        actor, Action.ACKNOWLEDGE, now, post=warning.post, group_id=warning.group_id,
+        target=actor, reason=warning.message, subject=f"Warning to {actor.display_name}",
+    )  # fmt: skip
+    db.session.flush()
+    return warning
+
+
+# Featured posts -------------------------------------------------------------------------
+
+
+def feature_post(
+    actor: User, post: Post, featured: bool = True, now: datetime | None = None
+) -> bool:
+    """Pin a published post at the top of its discussion, or unpin it. False when it already
+    was as asked (nothing is logged then)."""
+    now = now or utc_now()
+    permissions.require_moderate_post(actor, post)
+    existing = db.session.get(FeaturedPost, post.id)
+    if featured == (existing is not None):
+        return False
+    if featured:
+        permissions.require_feature_post(actor, post)
+        db.session.add(
+            FeaturedPost(
+                post_id=post.id, discussion_id=post.discussion_id, featured_by_id=actor.id,
+                created_at=now,
+            )
+        )  # fmt: skip
+    else:
+        db.session.delete(existing)
+    record(actor, Action.FEATURE if featured else Action.UNFEATURE, now, post=post)
+    db.session.flush()
+    return True
 
 
 # Policy ---------------------------------------------------------------------------------

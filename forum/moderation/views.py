@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime, time
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -19,13 +20,14 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from forum.core.errors import ValidationFailed
+from forum.accounts.permissions import is_admin
+from forum.core.errors import PermissionDenied, ValidationFailed
 from forum.core.forms import show_refusal
 from forum.core.pagination import page_number
 from forum.core.urls import safe_next
 from forum.discussions import queries as discussion_queries
 from forum.extensions import db, limiter
-from forum.moderation import permissions, policy, queries, services
+from forum.moderation import permissions, policy, queries, services, signals
 from forum.moderation.forms import (
     INHERIT,
     BanForm,
@@ -36,17 +38,70 @@ from forum.moderation.forms import (
     RejectForm,
     ScopedPolicyForm,
     SuspendForm,
+    WarnForm,
 )
 from forum.moderation.models import ACTION_LABELS, FLAG_REASON_LABELS, Mode
 
 bp = Blueprint("moderation", __name__)
-# The flag form under every post lists the reasons.
+# The flag form under every post lists the reasons; every page shows the site's read-only
+# banner and a signed-in person's penalty or warning.
 bp.record_once(
     lambda state: state.app.jinja_env.globals.update(
         flag_reasons=[(reason.value, label) for reason, label in FLAG_REASON_LABELS.items()],
         penalty_notice=permissions.penalty_notice,
+        pending_warning=permissions.pending_warning,
+        group_ban_notice=permissions.group_ban_notice,
+        is_read_only=policy.is_read_only,
+        featured_posts=queries.featured_posts,
+        is_featured=queries.is_featured,
     )
 )
+bp.record_once(lambda state: signals.connect())
+
+# What still works while the site is read-only: signing in and out (an administrator must be
+# able to switch it back), and the moderators' own work.
+READ_ONLY_OPEN = ("accounts.login", "accounts.logout")
+
+
+@bp.before_app_request
+def refuse_writes_while_read_only():
+    """Every write is refused with the same clear message while the switch is on."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint in READ_ONLY_OPEN:
+        return None
+    # A signed-in person's state is read anyway by the permissions the write checks next.
+    signed_in = current_user.is_authenticated
+    read_only = (
+        permissions.viewer_state(current_user).site_read_only
+        if signed_in
+        else policy.is_read_only()
+    )
+    if not read_only or is_admin(current_user):
+        return None
+    if (request.endpoint or "").startswith("moderation.") and permissions.can_moderate(
+        current_user
+    ):
+        return None
+    raise PermissionDenied(policy.READ_ONLY_MESSAGE)
+
+
+@bp.app_errorhandler(permissions.WarningPending)
+def show_pending_warning(error: permissions.WarningPending):
+    """Posting refused until the warning is acknowledged: the warning itself, its button,
+    and the text the person had written, so nothing is lost."""
+    db.session.rollback()
+    kept = (request.form.get("body") or "").strip() if request.method == "POST" else ""
+    return render_template(
+        "moderation/warning.html", warning=error.warning, kept=kept, next=_page_before()
+    ), 403
+
+
+def _page_before() -> str:
+    """The page the refused form was on (its path on this site), else the home page."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc and referrer.netloc != request.host:
+        return url_for("articles.home")
+    path = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return safe_next(path, url_for("articles.home"))
 
 
 def _back() -> str:
@@ -266,6 +321,99 @@ def suspend_user(user_id: int):
 @login_required
 def ban_user(user_id: int):
     return _penalty_page(user_id, BanForm(), "ban")
+
+
+@bp.route("/moderation/groups/<int:group_id>/ban/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def ban_from_group(group_id: int, user_id: int):
+    group = queries.get_group(group_id)
+    person = queries.get_user(user_id)
+    permissions.require_ban_from_group(current_user, person, group.id)
+    form = BanForm()
+    if form.validate_on_submit():
+        try:
+            services.ban_from_group(current_user, person, group, form.reason.data)
+        except ValidationFailed as error:
+            show_refusal(form, error)
+        else:
+            db.session.commit()
+            flash(
+                f"{person.display_name} is banned from {group.name}: they can read but not "
+                "post in its discussions.",
+                "success",
+            )
+            return redirect(_back())
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template(
+        "moderation/group_ban.html", form=form, person=person, group=group, next=_back()
+    ), status
+
+
+# Warnings and featured posts ------------------------------------------------------------
+
+
+@bp.route("/moderation/posts/<int:post_id>/warn", methods=["GET", "POST"])
+@login_required
+def warn_author(post_id: int):
+    post = queries.get_post_to_moderate(current_user, post_id)
+    permissions.require_warn_author(current_user, post)
+    form = WarnForm()
+    if form.validate_on_submit():
+        try:
+            services.warn_author(current_user, post, form.message.data)
+        except ValidationFailed as error:
+            show_refusal(form, error)
+        else:
+            db.session.commit()
+            flash(
+                f"{post.author.display_name} is warned; they post again only after "
+                "acknowledging it.",
+                "success",
+            )
+            return redirect(_back())
+    status = 422 if form.errors else 200
+    return render_template("moderation/warn.html", form=form, post=post, next=_back()), status
+
+
+@bp.route("/moderation/warnings/<int:warning_id>", methods=["GET", "POST"])
+@login_required
+def show_warning(warning_id: int):
+    """The warning, and for the person warned the button that acknowledges it."""
+    warning = queries.get_warning_for(current_user, warning_id)
+    next_page = safe_next(
+        request.form.get("next") or request.args.get("next"), url_for("articles.home")
+    )
+    if request.method == "POST":
+        permissions.require_acknowledge_warning(current_user, warning)
+        form = NoteForm()
+        if not form.validate_on_submit():
+            flash("The form had expired; try again.", "error")
+            return redirect(url_for(".show_warning", warning_id=warning.id, next=next_page))
+        services.acknowledge_warning(current_user, warning)
+        db.session.commit()
+        flash("Thank you. You can post again.", "success")
+        return redirect(next_page)
+    return render_template("moderation/warning.html", warning=warning, kept="", next=next_page)
+
+
+@bp.post("/moderation/posts/<int:post_id>/feature")
+@login_required
+def feature_post(post_id: int):
+    post = queries.get_post_to_moderate(current_user, post_id)
+    featured = request.form.get("featured", "1") == "1"
+    form = NoteForm()
+    back = safe_next(request.form.get("next"), url_for("discussions.show_post", post_id=post.id))
+    if not form.validate_on_submit():
+        flash("The form had expired; try again.", "error")
+        return redirect(back)
+    changed = services.feature_post(current_user, post, featured)
+    db.session.commit()
+    if featured:
+        message = "featured at the top of its discussion" if changed else "was already featured"
+    else:
+        message = "no longer featured" if changed else "was not featured"
+    flash(f"The post {'is ' if changed else ''}{message}.", "success")
+    return redirect(back)
 
 
 # Flags ----------------------------------------------------------------------------------

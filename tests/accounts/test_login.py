@@ -137,25 +137,26 @@ def test_next_never_leaves_the_site(client, reader, target):
     assert "evil" not in page and "javascript" not in page
 
 
-def test_a_banned_member_cannot_log_in(client, banned_reader):
+def test_a_banned_member_logs_in_to_read_and_is_told_why(client, banned_reader):
+    # Issue 3: suspended and banned people read but do not take part.
     response = post_form(
         client, "/auth/login", {"email": banned_reader.email, "password": PASSWORD}
     )
-    assert response.status_code == 422
-    assert "This account is banned." in response.get_data(as_text=True)
-    assert signed_in_as(client) is None
+    assert response.status_code == 302
+    assert signed_in_as(client) == "Bert Banned"
+    assert "Your account is banned" in client.get("/").get_data(as_text=True)
 
 
 def test_a_ban_with_an_end_says_until_when_and_then_lapses(client, reader):
     until = datetime(2031, 3, 4, 12, 30, tzinfo=UTC)
     services.ban_user(None, reader, until)
     db.session.commit()
-    response = post_form(client, "/auth/login", {"email": reader.email, "password": PASSWORD})
-    assert "This account is banned until 4 Mar 2031, 12:30 UTC." in response.get_data(as_text=True)
+    login(client, reader)
+    assert "until 04 March 2031, 12:30 UTC" in client.get("/").get_data(as_text=True)
 
     reader.banned_until = datetime.now(UTC) - timedelta(minutes=1)
     db.session.commit()
-    login(client, reader)
+    assert "until 04 March 2031" not in client.get("/").get_data(as_text=True)
     assert signed_in_as(client) == "Rita Reader"
 
 

@@ -11,7 +11,9 @@ from forum import create_app
 from forum.discussions.models import Discussion, Post, PostState
 from forum.extensions import db
 
-MAX_QUERIES = 12
+# 13 since a discussion page also reads its featured posts (issue 3); the banners and the
+# navigation's moderation state share one query.
+MAX_QUERIES = 13
 
 
 @pytest.fixture(scope="module")

@@ -115,3 +115,43 @@ def test_bulk_reject_from_the_queue(page, app, live_server):
     expect(page.get_by_text("Nothing here")).to_be_visible()
     page.goto("/moderation/?tab=rejected")
     expect(page.get_by_role("article", name="Post by Sam Spammer")).to_have_count(len(ids))
+
+
+def test_the_queue_answers_its_keyboard_shortcuts_but_not_inside_a_field(page, app, live_server):
+    with app.app_context():
+        factories.make_user("mo@example.org", "Mo Moderator", role="moderator")
+        discussion = factories.public_discussion(factories.make_article("Water and Conflict"))
+        for n, name in enumerate(("Kim First", "Lee Second")):
+            author = factories.make_user(f"held{n}@example.org", name)
+            factories.make_post(
+                discussion,
+                author,
+                f"Held words {n}",
+                state=PostState.PENDING,
+                hold_reasons="new user",
+            )
+
+    log_in(page, "mo@example.org")
+    page.goto("/moderation/")
+    expect(page.get_by_role("heading", name="Keyboard shortcuts")).to_be_visible()
+    first = page.get_by_role("article", name="Post by Kim First")
+    second = page.get_by_role("article", name="Post by Lee Second")
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    # Typing in a field is typing: "a" and "j" land in the reason, and nothing is approved.
+    page.keyboard.press("r")
+    reason = first.get_by_label("Reason (the author is told)")
+    expect(reason).to_be_focused()
+    page.keyboard.type("ja")
+    expect(reason).to_have_value("ja")
+    expect(second).to_be_visible()
+    # Out of the field (on the reject button), j moves on and a approves the post it reaches.
+    page.keyboard.press("Tab")
+    page.keyboard.press("j")
+    page.keyboard.press("a")
+    expect(
+        page.get_by_role("status").filter(has_text="Approved the post by Lee Second")
+    ).to_be_visible()
+    expect(page.get_by_role("article", name="Post by Lee Second")).to_have_count(0)
+    expect(page.get_by_role("article", name="Post by Kim First")).to_be_visible()

@@ -10,11 +10,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from forum.core.db import utc_now
 from forum.discussions.models import PostState
 from forum.extensions import db
 from forum.moderation import services
+from forum.moderation.models import AuthorWarning, FeaturedPost
+from forum.moderation.permissions import is_banned_from_group
 from tests import factories
 from tests.conftest import csrf_token, login
 from tests.moderation.conftest import make_pending
@@ -43,6 +46,9 @@ MATRIX = {
     "view_log": ("login", 403, 403, "ok", "ok", "ok", "ok"),
     "export_log": ("login", 403, 403, 403, 403, 403, "ok"),
     "edit_policy": ("login", 403, 403, 403, 403, 403, "ok"),
+    "warn": ("login", 403, 403, 403, "ok", "ok", "ok"),
+    "feature": ("login", 403, 403, 403, "ok", "ok", "ok"),
+    "ban_from_group": ("login", 403, 403, 403, "ok", "ok", "ok"),
 }
 
 
@@ -83,6 +89,11 @@ def act(client, action: str, content: dict):
         # Buffered: the CSV streams, and the test reads it while the request is current.
         "export_log": lambda: client.get("/moderation/log.csv", buffered=True),
         "edit_policy": lambda: client.get("/moderation/policy"),
+        "warn": lambda: post(f"/moderation/posts/{flagged.id}/warn", message="Calm down"),
+        "feature": lambda: post(f"/moderation/posts/{flagged.id}/feature", featured="1"),
+        "ban_from_group": lambda: post(
+            f"/moderation/groups/{content['discussion'].group_id}/ban/{author.id}", reason="Spam"
+        ),
     }[action]()
 
 
@@ -98,6 +109,12 @@ def was_done(action: str, content: dict) -> bool:
         "suspend": lambda: author.is_banned() and author.banned_until is not None,
         "ban": lambda: author.is_banned() and author.banned_until is None,
         "bulk_approve": lambda: held.state is PostState.PUBLISHED,
+        "warn": lambda: (
+            db.session.scalar(select(AuthorWarning).where(AuthorWarning.user_id == author.id))
+            is not None
+        ),
+        "feature": lambda: db.session.get(FeaturedPost, flagged.id) is not None,
+        "ban_from_group": lambda: is_banned_from_group(author, content["discussion"].group_id),
     }.get(action, lambda: True)()
 
 

@@ -306,11 +306,22 @@ def test_a_held_reply_tells_the_parents_author_only_once_approved(
     reply = discussions.post_reply(reader, discussion, parent, "An answer, held.")
     db.session.commit()
     assert reply.is_pending
-    assert db.session.scalar(select(Notification)) is None
+
+    def told(user) -> list[tuple[str, int]]:
+        return [
+            (note.kind, note.post_id)
+            for note in db.session.scalars(
+                select(Notification).where(Notification.user_id == user.id)
+            )
+        ]
+
+    # Only the author hears of the held post (that it waits for review).
+    assert told(other_reader) == []
+    assert told(reader) == [("post_held", reply.id)]
     services.approve_post(moderator, reply)
     db.session.commit()
-    told = db.session.scalar(select(Notification))
-    assert (told.user_id, told.post_id) == (other_reader.id, reply.id)
+    assert told(other_reader) == [("reply", reply.id)]
+    assert told(reader) == [("post_held", reply.id), ("post_approved", reply.id)]
 
 
 def test_reject_all_of_a_users_waiting_posts(client, moderator, discussion, reader, other_reader):
