@@ -32,7 +32,7 @@ from importlib import metadata
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import inspect, text
+from sqlalchemy import func, inspect, select, table, text
 from sqlalchemy.engine import URL, make_url
 
 from forum.core.db import utc_now
@@ -134,10 +134,10 @@ def _revision(connection) -> str | None:
 
 
 def count_rows(connection, schema: str | None = None) -> dict[str, int]:
+    """Every table's row count (all of them, not only the models': search indexes too)."""
     names = inspect(connection).get_table_names(schema=schema)
-    prefix = f'"{schema}".' if schema else ""
     return {
-        name: connection.execute(text(f'SELECT count(*) FROM {prefix}"{name}"')).scalar()
+        name: connection.scalar(select(func.count()).select_from(table(name, schema=schema)))
         for name in sorted(names)
     }
 
