@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: help install run demo test check lint format clean
+.PHONY: help install run demo test check lint format clean translations
 
 help:
 	@echo "make run     install into $(VENV), load the demo, serve on http://$(HOST):$(PORT)"
@@ -85,3 +85,14 @@ clean:
 # for exact numbers; without it a small Python load generator stands in.
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Strings marked for translation (babel.cfg says where) into translations/messages.pot, the
+# catalogues of each language updated from it, then compiled (the .mo files are committed, so
+# a fresh clone and the wheel need no build step). Translate the new entries in each
+# translations/<language>/LC_MESSAGES/messages.po, then run it again.
+translations: install
+	$(BIN)/pybabel extract --mapping-file babel.cfg --keywords _l --no-location \
+		--sort-output --project Forum --output-file translations/messages.pot .
+	$(BIN)/pybabel update --input-file translations/messages.pot --output-dir translations \
+		--no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile --directory translations --use-fuzzy --statistics

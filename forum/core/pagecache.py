@@ -34,6 +34,7 @@ from flask import Flask, Response, current_app, g, request, session
 from sqlalchemy import String, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column
 
+from forum.core.i18n import current_language
 from forum.extensions import db
 
 WRITES = ("insert", "update", "delete", "replace")
@@ -244,7 +245,7 @@ def _serve_cached():
     version = _current_version()
     if version is None:
         return None
-    key = (version, request.host, request.full_path)
+    key = (version, request.host, request.full_path, current_language())
     entry = _store().get(key, current_app.config["PAGE_CACHE_SECONDS"])
     if entry is None:
         g.page_cache_key = key  # rendered as usual, then stored
@@ -263,6 +264,8 @@ def _store_rendered(response: Response) -> Response:
     response.add_etag()
     # Stored and reused as they are; a browser asks again each time, cheaply (a 304).
     response.headers["Cache-Control"] = "no-cache"
+    # The language comes from these: a shared cache must not mix them up.
+    response.vary.update(("Accept-Language", "Cookie"))
     headers = [(name, value) for name, value in response.headers if name != "X-Page-Cache"]
     _store().put(key, Entry(response.get_data(), headers, time.monotonic()))
     response.headers["X-Page-Cache"] = "miss"

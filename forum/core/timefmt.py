@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from babel.dates import format_date
 from markupsafe import Markup, escape
+
+from forum.core.i18n import current_language
 
 DEFAULT_ZONE = "UTC"
 
@@ -39,7 +42,8 @@ def time_tag(moment: datetime | None, zone_name: str | None, with_time: bool = T
     if moment is None:
         return Markup("")
     shown = local(moment, zone_name)
-    text = f"{shown:%-d %b %Y}"
+    # The month in the viewer's language; the order and the 24-hour clock stay the same.
+    text = format_date(shown, "d MMM y", locale=current_language())
     if with_time:
         text += f", {shown:%H:%M} {shown.tzname()}"
     return Markup('<time datetime="{}">{}</time>').format(

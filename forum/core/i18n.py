@@ -1,0 +1,71 @@
+"""Languages: user-facing strings are marked for translation (Flask-Babel) and shown in the
+viewer's language: the one they chose (the footer's language links, kept in a cookie so it
+works before logging in), else the best match of their browser's Accept-Language, else
+English. Dates and numbers follow the same language.
+
+Translations live in ``translations/<language>/LC_MESSAGES/messages.po`` beside the templates;
+``make translations`` extracts the strings, updates the catalogues and compiles them.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, redirect, request
+from flask_babel import Babel, get_locale
+
+from forum.core.urls import safe_next
+
+# The languages shipped, by their code, each named in itself.
+LANGUAGES = {"en": "English", "fr": "Français"}
+DEFAULT = "en"
+COOKIE = "forum_language"
+ONE_YEAR = 365 * 24 * 3600
+
+babel = Babel()
+bp = Blueprint("i18n", __name__)
+
+
+def select_language() -> str:
+    chosen = request.cookies.get(COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES) or DEFAULT
+
+
+def current_language() -> str:
+    """The viewer's language code ("en" outside a request: emails, commands)."""
+    locale = get_locale()
+    return locale.language if locale is not None else DEFAULT
+
+
+@bp.get("/language/<code>")
+def choose_language(code: str):
+    """Links in every page's footer: a GET, so pages keep no form token and stay cacheable;
+    all it changes is how the reader's own pages are written."""
+    response = redirect(safe_next(request.args.get("next")))
+    if code in LANGUAGES:
+        response.set_cookie(
+            COOKIE,
+            code,
+            max_age=ONE_YEAR,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
+    return response
+
+
+def _language_context() -> dict:
+    return {
+        "current_language": current_language(),
+        "languages": LANGUAGES,
+    }
+
+
+def init_app(app: Flask, directory: str) -> None:
+    babel.init_app(
+        app,
+        locale_selector=select_language,
+        default_translation_directories=directory,
+    )
+    app.register_blueprint(bp)
+    app.context_processor(_language_context)
