@@ -99,7 +99,9 @@ def configure_logging(as_json: bool) -> None:
 
 
 def _send_request_id(response):
-    response.headers.setdefault(HEADER, request_id())
+    # Set, not defaulted: a page served from the page cache carries the id of the request
+    # that rendered it.
+    response.headers[HEADER] = request_id()
     return response
 
 

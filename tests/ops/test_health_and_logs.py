@@ -78,6 +78,13 @@ def test_every_response_carries_a_request_id(client):
     assert first != second
 
 
+def test_a_page_from_the_page_cache_carries_its_own_request_id(client):
+    first = client.get("/")
+    second = client.get("/")
+    assert second.headers.get("X-Page-Cache") == "hit"
+    assert second.headers["X-Request-ID"] != first.headers["X-Request-ID"]
+
+
 def test_a_well_formed_incoming_request_id_is_kept_and_a_bad_one_replaced(client):
     kept = client.get("/healthz", headers={"X-Request-ID": "lb-7f3a:42"})
     assert kept.headers["X-Request-ID"] == "lb-7f3a:42"
