@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from babel.dates import format_date
+from babel.dates import get_month_names
 from markupsafe import Markup, escape
 
 from forum.core.i18n import current_language
@@ -43,9 +44,15 @@ def time_tag(moment: datetime | None, zone_name: str | None, with_time: bool = T
         return Markup("")
     shown = local(moment, zone_name)
     # The month in the viewer's language; the order and the 24-hour clock stay the same.
-    text = format_date(shown, "d MMM y", locale=current_language())
+    text = f"{shown.day} {_short_months(current_language())[shown.month]} {shown.year}"
     if with_time:
         text += f", {shown:%H:%M} {shown.tzname()}"
     return Markup('<time datetime="{}">{}</time>').format(
         moment.isoformat(timespec="seconds"), escape(text)
     )
+
+
+@cache
+def _short_months(language: str) -> dict[int, str]:
+    """Pages show many dates: Babel's formatting per date would cost more than the rest."""
+    return dict(get_month_names("abbreviated", locale=language))
