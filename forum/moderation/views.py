@@ -88,6 +88,9 @@ def refuse_writes_while_read_only():
 def show_pending_warning(error: permissions.WarningPending):
     """Posting refused until the warning is acknowledged: the warning itself, its button,
     and the text the person had written, so nothing is lost."""
+    if request.blueprint == "api":
+        # Scripts get the API's own JSON refusal, as for any other.
+        return current_app.handle_http_exception(PermissionDenied(error.description))
     db.session.rollback()
     kept = (request.form.get("body") or "").strip() if request.method == "POST" else ""
     return render_template(

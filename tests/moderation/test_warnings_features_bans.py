@@ -20,6 +20,7 @@ from forum.moderation.models import Action, AuditEntry
 from forum.moderation.permissions import WarningPending
 from forum.notifications.models import Notification
 from tests import factories
+from tests.api.conftest import bearer, make_token
 from tests.conftest import login, post_form
 from tests.moderation.conftest import make_membership, make_pending, set_policy, trust
 
@@ -85,6 +86,20 @@ def test_posting_while_warned_shows_the_warning_with_its_button_and_keeps_the_te
     assert warning.acknowledged_at is not None
     response = post_form(client, f"/discussions/{discussion.id}/posts", {"body": "Better now"})
     assert response.status_code == 302
+
+
+def test_the_api_refuses_a_warned_author_in_json(client, moderator, other_reader, published):
+    trust(other_reader)
+    services.warn_author(moderator, published, "Calm down.")
+    db.session.commit()
+    response = client.post(
+        f"/api/v1/discussions/{published.discussion_id}/posts",
+        json={"body": "From a script."},
+        headers=bearer(make_token(other_reader)),
+    )
+    assert response.status_code == 403
+    assert response.json["error"]["code"] == "forbidden"
+    assert "warned" in response.json["error"]["message"]
 
 
 def test_who_may_read_a_warning(client, moderator, reader, other_reader, published):
