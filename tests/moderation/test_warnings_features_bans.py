@@ -12,7 +12,7 @@ from forum.core.db import utc_now
 from forum.core.errors import PermissionDenied
 from forum.discussions import permissions as discussion_permissions
 from forum.discussions import services as discussions
-from forum.discussions.models import PostState
+from forum.discussions.models import Discussion, PostState
 from forum.extensions import db
 from forum.groups.models import MemberRole, Membership, MemberState
 from forum.moderation import queries, services
@@ -22,6 +22,7 @@ from forum.notifications.models import Notification
 from tests import factories
 from tests.api.conftest import bearer, make_token
 from tests.conftest import login, post_form
+from tests.groups.conftest import make_session
 from tests.moderation.conftest import make_membership, make_pending, set_policy, trust
 
 
@@ -182,6 +183,18 @@ def test_a_group_ban_stops_posting_in_the_group_only(
     login(client, group_member)
     html = client.get(f"/articles/{article.slug}?group={group.slug}").get_data(as_text=True)
     assert "Trolling the group" in html
+
+
+def test_a_group_ban_covers_the_groups_session_threads(group_moderator, group_member, group):
+    trust(group_member)
+    session = make_session(group)
+    thread = db.session.scalar(select(Discussion).where(Discussion.session_id == session.id))
+    assert discussions.post_reply(group_member, thread, None, "See you Thursday").is_published
+    services.ban_from_group(group_moderator, group_member, group, "Spam in the threads")
+    db.session.commit()
+    assert not discussion_permissions.can_reply(group_member, thread)
+    with pytest.raises(PermissionDenied, match="Spam in the threads"):
+        discussions.post_reply(group_member, thread, None, "Again")
 
 
 def test_who_may_ban_from_a_group(
