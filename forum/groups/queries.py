@@ -360,41 +360,51 @@ def season_report(
 # Ballots ------------------------------------------------------------------------------------
 
 
-def _may_vote_in(user_id: int):
-    """Ballots ``user_id`` may vote in, whenever open: an active member of the group who said
-    they were going to the session or came to it, and who has not voted yet."""
-    answered = exists().where(
-        Rsvp.session_id == Ballot.session_id,
-        Rsvp.user_id == user_id,
-        or_(Rsvp.status == RsvpStatus.GOING, Rsvp.attended.is_(True)),
+def ballots_awaiting_votes(
+    user_ids: list[int] | None, after: datetime, closing_by: datetime | None = None
+) -> list[tuple[Ballot, int]]:
+    """(ballot, user id) for each open ballot of a scheduled session and each person who may
+    vote in it and has not: an active member of the group who said they were going to the
+    session or came to it. Only ballots still open ``after`` (no deadline, or a later one);
+    with ``closing_by``, only those whose deadline falls by then. ``user_ids`` None: everyone.
+    One query, soonest deadline first: digests, reminders and notices all ask this."""
+    answered = or_(Rsvp.status == RsvpStatus.GOING, Rsvp.attended.is_(True))
+    voted = exists().where(BallotVoter.ballot_id == Ballot.id, BallotVoter.user_id == Rsvp.user_id)
+    deadline = (
+        and_(Ballot.closes_at > after, Ballot.closes_at <= closing_by)
+        if closing_by is not None
+        else or_(Ballot.closes_at.is_(None), Ballot.closes_at > after)
     )
-    member = exists().where(
-        Membership.group_id == GroupSession.group_id,
-        Membership.user_id == user_id,
-        Membership.state == MemberState.ACTIVE,
+    statement = (
+        select(Ballot, Rsvp.user_id)
+        .join(GroupSession, GroupSession.id == Ballot.session_id)
+        .join(Rsvp, and_(Rsvp.session_id == GroupSession.id, answered))
+        .join(
+            Membership,
+            and_(
+                Membership.group_id == GroupSession.group_id,
+                Membership.user_id == Rsvp.user_id,
+                Membership.state == MemberState.ACTIVE,
+            ),
+        )
+        .where(
+            Ballot.status == BallotStatus.OPEN,
+            GroupSession.status == SessionStatus.SCHEDULED,
+            deadline,
+            ~voted,
+        )
+        .options(contains_eager(Ballot.session).joinedload(GroupSession.group))
+        .order_by(Ballot.closes_at, Ballot.id, Rsvp.user_id)
     )
-    voted = exists().where(BallotVoter.ballot_id == Ballot.id, BallotVoter.user_id == user_id)
-    return and_(answered, member, ~voted)
+    if user_ids is not None:
+        statement = statement.where(Rsvp.user_id.in_(user_ids))
+    return [(ballot, user_id) for ballot, user_id in db.session.execute(statement).all()]
 
 
 def ballots_closing_soon(user_id: int, now: datetime, within: timedelta) -> list[Ballot]:
     """Open ballots that ``user_id`` may vote in and has not, whose deadline falls after
-    ``now`` and within ``within`` of it; soonest deadline first (for digests)."""
-    return list(
-        db.session.scalars(
-            select(Ballot)
-            .join(GroupSession, GroupSession.id == Ballot.session_id)
-            .where(
-                Ballot.status == BallotStatus.OPEN,
-                Ballot.closes_at > now,
-                Ballot.closes_at <= now + within,
-                GroupSession.status == SessionStatus.SCHEDULED,
-                _may_vote_in(user_id),
-            )
-            .options(contains_eager(Ballot.session).joinedload(GroupSession.group))
-            .order_by(Ballot.closes_at, Ballot.id)
-        )
-    )
+    ``now`` and within ``within`` of it; soonest deadline first."""
+    return [ballot for ballot, _ in ballots_awaiting_votes([user_id], now, now + within)]
 
 
 # Fewer votes than this and a ballot's results stay hidden (its group's, and its share of a

@@ -16,7 +16,7 @@ from urllib.parse import quote
 import nh3
 from flask import current_app
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from forum.accounts.models import DigestFrequency, User
 from forum.articles.models import Article
@@ -29,17 +29,15 @@ from forum.discussions.permissions import can_view_discussion
 from forum.extensions import db
 from forum.groups.models import (
     Ballot,
-    BallotStatus,
-    BallotVoter,
     GroupSession,
     MemberRole,
     Membership,
     MemberState,
     Rsvp,
-    RsvpStatus,
     SessionReading,
     SessionStatus,
 )
+from forum.groups.queries import ballots_awaiting_votes
 from forum.moderation.models import Flag
 from forum.moderation.permissions import GROUP_MODERATOR_ROLES, is_site_moderator
 from forum.notifications.models import Kind, Notification
@@ -425,26 +423,9 @@ def _ballots_closing(
     session, or came, and are a member), closing before their next digest and a day more."""
     if not any(memberships.values()):
         return {}
-    user_ids = [w.user.id for w in windows]
     earliest = min(w.end for w in windows)
     latest = max(w.end + _ballot_horizon(w.user) for w in windows)
-    voted = exists().where(BallotVoter.ballot_id == Ballot.id, BallotVoter.user_id == Rsvp.user_id)
-    rows = db.session.execute(
-        select(Ballot, Rsvp.user_id)
-        .join(GroupSession, GroupSession.id == Ballot.session_id)
-        .join(Rsvp, Rsvp.session_id == GroupSession.id)
-        .where(
-            Rsvp.user_id.in_(user_ids),
-            or_(Rsvp.status == RsvpStatus.GOING, Rsvp.attended.is_(True)),
-            Ballot.status == BallotStatus.OPEN,
-            Ballot.closes_at > earliest,
-            Ballot.closes_at <= latest,
-            GroupSession.status == SessionStatus.SCHEDULED,
-            ~voted,
-        )
-        .options(contains_eager(Ballot.session).joinedload(GroupSession.group))
-        .order_by(Ballot.closes_at, Ballot.id)
-    ).all()
+    rows = ballots_awaiting_votes([w.user.id for w in windows], earliest, latest)
     by_user: dict[int, list[Ballot]] = defaultdict(list)
     for ballot, user_id in rows:
         by_user[user_id].append(ballot)

@@ -12,8 +12,7 @@ from urllib.parse import quote
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import and_, exists, or_, select, update
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import select, update
 
 from forum.accounts.models import DigestFrequency, User
 from forum.core.db import utc_now
@@ -25,16 +24,10 @@ from forum.discussions.permissions import can_view_post
 from forum.extensions import db
 from forum.groups.models import (
     Ballot,
-    BallotStatus,
-    BallotVoter,
     Group,
     GroupSession,
-    Membership,
-    MemberState,
-    Rsvp,
-    RsvpStatus,
-    SessionStatus,
 )
+from forum.groups.queries import ballots_awaiting_votes
 from forum.moderation.permissions import can_moderate
 from forum.notifications import emails, permissions, queries
 from forum.notifications.models import (
@@ -391,30 +384,14 @@ def notify_ballots(now: datetime | None = None) -> list[Notification]:
     they have not voted. Each notice once per person and ballot; the closing notice only to
     those who heard of the opening more than a day before the deadline."""
     now = now or utc_now()
-    was_there = or_(Rsvp.status == RsvpStatus.GOING, Rsvp.attended.is_(True))
-    voted = exists().where(BallotVoter.ballot_id == Ballot.id, BallotVoter.user_id == User.id)
-    rows = db.session.execute(
-        select(Ballot, User)
-        .join(GroupSession, GroupSession.id == Ballot.session_id)
-        .join(Rsvp, and_(Rsvp.session_id == GroupSession.id, was_there))
-        .join(
-            Membership,
-            and_(
-                Membership.group_id == GroupSession.group_id,
-                Membership.user_id == Rsvp.user_id,
-                Membership.state == MemberState.ACTIVE,
-            ),
+    waiting = ballots_awaiting_votes(None, now)
+    people = {
+        user.id: user
+        for user in db.session.scalars(
+            select(User).where(User.id.in_({user_id for _, user_id in waiting}))
         )
-        .join(User, User.id == Rsvp.user_id)
-        .where(
-            Ballot.status == BallotStatus.OPEN,
-            or_(Ballot.closes_at.is_(None), Ballot.closes_at > now),
-            GroupSession.status == SessionStatus.SCHEDULED,
-            ~voted,
-        )
-        .options(contains_eager(Ballot.session).joinedload(GroupSession.group))
-        .order_by(Ballot.id, User.id)
-    ).all()
+    }
+    rows = [(ballot, people[user_id]) for ballot, user_id in waiting]
     if not rows:
         return []
     keys = [f"ballot-{what}:{b.id}:{u.id}" for b, u in rows for what in ("opened", "closing")]
