@@ -73,10 +73,6 @@ def outbox_backlog() -> OutboxBacklog:
             OutboxMessage.state.in_((OutboxState.QUEUED, OutboxState.SENDING))
         )
     ).one()
-    if isinstance(oldest, str):  # SQLite hands back an aggregate's text as it is stored
-        oldest = datetime.fromisoformat(oldest)
-    if oldest is not None and oldest.tzinfo is None:
-        oldest = oldest.replace(tzinfo=utc_now().tzinfo)
     return OutboxBacklog(unsent=count, oldest_unsent_at=oldest)
 
 
