@@ -66,6 +66,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from forum.accounts.views import bp as accounts
+    from forum.admin.views import bp as admin
     from forum.api.views import bp as api
     from forum.api.views import pages as api_pages
     from forum.articles.feedviews import bp as feeds
@@ -89,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
         search,
         moderation,
         notifications,
+        admin,
         api,
         api_pages,
     ):
@@ -100,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_templates(app: Flask) -> None:
     """Every ``can_*`` permission is a template global, so templates ask and never decide."""
     from forum.accounts import permissions as account_permissions
+    from forum.admin import permissions as admin_permissions
     from forum.articles import permissions as article_permissions
     from forum.core.timefmt import time_tag
     from forum.discussions import permissions as discussion_permissions
@@ -114,6 +117,7 @@ def _register_templates(app: Flask) -> None:
         group_permissions,
         notification_permissions,
         moderation_permissions,
+        admin_permissions,
     ):
         for name in dir(module):
             if name.startswith("can_"):

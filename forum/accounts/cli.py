@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import click
 from flask.cli import AppGroup
 
-from forum.accounts import services
+from forum.accounts import privacy, services
 from forum.accounts.models import Role, User
 from forum.accounts.queries import find_user_by_email
 from forum.core.errors import ValidationFailed
@@ -89,3 +89,15 @@ def unban(email: str) -> None:
     """Lift the ban on the account with EMAIL."""
     user = _commit(services.unban_user, None, _account(email))
     click.echo(f"{user.display_name} <{user.email}> is no longer banned.")
+
+
+@users.command("purge-ips")
+@click.option(
+    "--days",
+    type=click.IntRange(min=0),
+    help="Keep addresses this many days (default: the site's setting, 30 unless changed).",
+)
+def purge_ips(days: int | None) -> None:
+    """Forget sign-in IP addresses older than the retention period."""
+    count = _commit(privacy.purge_addresses, None, days)
+    click.echo(f"Forgot the IP addresses of {count} accounts.")

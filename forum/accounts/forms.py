@@ -7,6 +7,7 @@ from wtforms import (
     EmailField,
     HiddenField,
     PasswordField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -106,3 +107,16 @@ class SettingsForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.timezone.choices = [SelectChoice(name) for name in timezone_names()]
+
+
+class DeleteAccountForm(Form):
+    posts = RadioField(
+        "What happens to your posts",
+        choices=[
+            SelectChoice("keep", "Keep them, signed “Deleted member”"),
+            SelectChoice("remove", "Remove their text"),
+        ],
+        default="keep",
+        validators=[InputRequired(message="Choose what happens to your posts.")],
+    )
+    password = _password("Your password, to confirm", "Enter your password to confirm.")

@@ -52,6 +52,13 @@ class User(CreatedMixin, db.Model):
     # Bumped when the password changes: every other session and remember-me cookie ends.
     session_version: Mapped[int] = mapped_column(default=1)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The address the account last signed in or registered from, for moderators (spotting a
+    # returning spammer); purged after the site's retention period (accounts/privacy.py).
+    last_ip: Mapped[str | None] = mapped_column(String(45))
+    last_ip_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # Set when the member deleted the account: the row stays, without personal data, so the
+    # posts they chose to keep show "Deleted member".
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     # Flask-Login's interface.
     is_anonymous = False
@@ -70,6 +77,10 @@ class User(CreatedMixin, db.Model):
     @property
     def is_verified(self) -> bool:
         return self.email_verified_at is not None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
 
     @property
     def is_admin(self) -> bool:

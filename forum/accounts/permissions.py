@@ -58,3 +58,23 @@ def require_change_credentials(user, account: User) -> None:
 
 def can_resend_verification(user) -> bool:
     return is_signed_in(user) and not user.is_verified
+
+
+def can_export_data(user, account: User) -> bool:
+    """A member's data goes to the member only."""
+    return is_self(user, account)
+
+
+def require_export_data(user, account: User) -> None:
+    if not can_export_data(user, account):
+        raise PermissionDenied("Only the account's owner can download its data.")
+
+
+def can_delete_account(user, account: User) -> bool:
+    """The owner, or an administrator (not their own account from the admin area)."""
+    return (is_self(user, account) or is_admin(user)) and not account.is_deleted
+
+
+def require_delete_account(user, account: User) -> None:
+    if not can_delete_account(user, account):
+        raise PermissionDenied("You cannot delete this account.")

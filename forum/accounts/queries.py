@@ -36,6 +36,6 @@ def username_taken(username: str) -> bool:
 def get_profile(username: str) -> User:
     """The account at /users/<username>, or 404."""
     user = find_user_by_username(username)
-    if user is None:
+    if user is None or user.is_deleted:
         raise NotVisible("There is no member with that name.")
     return user

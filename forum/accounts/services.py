@@ -19,10 +19,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from forum.accounts import permissions
 from forum.accounts.models import DigestFrequency, Role, User, UserStatus
 from forum.accounts.queries import find_user_by_email, username_taken
+from forum.admin.settings import Registration, registration
 from forum.articles.claims import claim_unclaimed_accounts
 from forum.core import signals
 from forum.core.db import utc_now
-from forum.core.errors import ValidationFailed
+from forum.core.errors import PermissionDenied, ValidationFailed
 from forum.core.text import slugify
 from forum.core.timefmt import is_timezone, local
 from forum.extensions import db
@@ -37,6 +38,8 @@ USERNAME_BASE_LENGTH = 40
 VERIFY_SALT = "forum.accounts.verify-email"
 RESET_SALT = "forum.accounts.reset-password"
 EMAIL_CHANGE_SALT = "forum.accounts.change-email"
+INVITATION_SALT = "forum.accounts.invitation"
+INVITATION_MAX_AGE = 14 * 24 * 3600
 
 
 class LinkRefused(HTTPException):
@@ -147,11 +150,72 @@ def describe_ban(user: User) -> str:
 # Registration and sign-in ---------------------------------------------------------------
 
 
-def register_user(email: str, display_name: str, password: str) -> User:
-    """A new reader, signed up from the web: unverified until they follow the emailed link."""
-    user = _new_user(email, display_name, password, Role.READER, verified_at=None)
+class RegistrationClosed(PermissionDenied):
+    """The site does not take new members this way now (a 403 if a view does not catch it)."""
+
+
+def register_user(
+    email: str,
+    display_name: str,
+    password: str,
+    invitation: str | None = None,
+    now: datetime | None = None,
+) -> User:
+    """A new reader, signed up from the web: unverified until they follow the emailed link,
+    unless they came with an admin's invitation to the address (which proves it).
+
+    The site's ``registration`` setting decides who may: anyone, nobody, or the invited.
+    """
+    policy = registration()
+    if policy is Registration.CLOSED:
+        raise RegistrationClosed("Registration is closed on this site for now.")
+    invited_email = invitation_email(invitation) if invitation else None
+    if policy is Registration.INVITATION and invited_email is None:
+        raise RegistrationClosed(
+            "This site takes new members by invitation only: ask an administrator for one."
+        )
+    verified_at = None
+    if invited_email is not None:
+        if normalise_email(email).lower() != invited_email.lower():
+            raise ValidationFailed(
+                "email", f"This invitation is for {invited_email}: register with that address."
+            )
+        verified_at = now or utc_now()
+    user = _new_user(email, display_name, password, Role.READER, verified_at=verified_at)
     signals.user_registered.send(user)
     return user
+
+
+def invitation_token(actor: User, email: str) -> str:
+    """A link for ``email`` to register with while registration is by invitation."""
+    permissions.require_manage_users(actor)
+    email = check_email_address(email)
+    check_email_free(email)
+    return _serializer(INVITATION_SALT).dumps({"email": email})
+
+
+def invitation_email(token: str) -> str:
+    """The address an invitation is for; refuses a forged or old one."""
+    try:
+        data = _serializer(INVITATION_SALT).loads(token, max_age=INVITATION_MAX_AGE)
+    except SignatureExpired:
+        raise LinkRefused("expired", "This invitation has expired; ask for a new one.") from None
+    except BadData:
+        raise LinkRefused(
+            "invalid", "This invitation link is not valid. It may have been copied incompletely."
+        ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("email"), str):
+        raise LinkRefused("invalid", "This invitation link is not valid.")
+    return data["email"]
+
+
+def note_address(user: User, address: str | None, now: datetime | None = None) -> None:
+    """Keep the address the account signed in or registered from (purged later)."""
+    if not address:
+        return
+    user.last_ip = address[:45]
+    user.last_ip_at = now or utc_now()
+    db.session.flush()
 
 
 def create_user(
@@ -364,6 +428,16 @@ def update_settings(
     user.timezone = timezone
     user.digest_frequency = digest_frequency
     db.session.flush()
+    return user
+
+
+def mark_verified(actor: User | None, user: User, now: datetime | None = None) -> User:
+    """An administrator vouches for the address (the member never got the email, say)."""
+    if actor is not None:
+        permissions.require_manage_users(actor)
+    if user.email_verified_at is None:
+        user.email_verified_at = now or utc_now()
+        db.session.flush()
     return user
 
 

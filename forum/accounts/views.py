@@ -6,8 +6,11 @@ is queued in the outbox before that commit, so it exists exactly when what cause
 
 from __future__ import annotations
 
+import json
+
 from flask import (
     Blueprint,
+    Response,
     current_app,
     flash,
     redirect,
@@ -15,12 +18,14 @@ from flask import (
     request,
     url_for,
 )
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from forum.accounts import permissions, queries, services
+from forum.accounts import permissions, privacy, queries, services
 from forum.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
+    DeleteAccountForm,
     LoginForm,
     RegisterForm,
     ResendVerificationForm,
@@ -29,6 +34,8 @@ from forum.accounts.forms import (
     SettingsForm,
 )
 from forum.accounts.models import User
+from forum.admin.settings import Registration, registration
+from forum.core.db import utc_now
 from forum.core.errors import ValidationFailed
 from forum.core.forms import show_refusal
 from forum.core.mail import queue_email
@@ -84,29 +91,59 @@ def _bad_link(error: services.LinkRefused, purpose: str):
 # Registration and sign-in ---------------------------------------------------------------
 
 
+def _registration_refused(message: str):
+    return render_template("accounts/registration_closed.html", message=message), 403
+
+
 @bp.route("/auth/register", methods=["GET", "POST"])
 @_rate_limited()
 def register():
     form = RegisterForm()
     target = _next_target()
+    invitation = request.args.get("invitation") or None
+    invited_email = None
+    if invitation:
+        try:
+            invited_email = services.invitation_email(invitation)
+        except services.LinkRefused as error:
+            return _bad_link(error, "invitation")
+    policy = registration()
+    if policy is Registration.CLOSED:
+        return _registration_refused("Registration is closed on this site for now.")
+    if policy is Registration.INVITATION and invited_email is None:
+        return _registration_refused(
+            "This site takes new members by invitation only: ask an administrator for one."
+        )
+    if request.method == "GET" and invited_email:
+        form.email.data = invited_email
     if form.validate_on_submit():
         try:
             user = services.register_user(
-                form.email.data, form.display_name.data, form.password.data
+                form.email.data, form.display_name.data, form.password.data, invitation
             )
+            services.note_address(user, get_remote_address())
+        except services.RegistrationClosed as error:
+            db.session.rollback()
+            return _registration_refused(error.description)
         except ValidationFailed as error:
             show_refusal(form, error)
         else:
-            _queue_verification(user)
+            if not user.is_verified:
+                _queue_verification(user)
             db.session.commit()
             login_user(user)
-            flash(
-                f"Welcome, {user.display_name}. We have sent a link to {user.email}: follow it "
-                "to confirm your address. Until then you can read but not post.",
-                "success",
-            )
+            if user.is_verified:
+                flash(f"Welcome, {user.display_name}. You can take part now.", "success")
+            else:
+                flash(
+                    f"Welcome, {user.display_name}. We have sent a link to {user.email}: follow "
+                    "it to confirm your address. Until then you can read but not post.",
+                    "success",
+                )
             return redirect(target or url_for("articles.home"))
-    return render_template("accounts/register.html", form=form, next=target), _form_status(form)
+    return render_template(
+        "accounts/register.html", form=form, next=target, invitation=invitation
+    ), _form_status(form)
 
 
 @bp.route("/auth/login", methods=["GET", "POST"])
@@ -120,6 +157,7 @@ def login():
         except ValidationFailed as error:
             show_refusal(form, error)
         else:
+            services.note_address(user, get_remote_address())
             db.session.commit()
             login_user(user, remember=form.remember.data)
             if user.is_verified:
@@ -337,3 +375,50 @@ def confirm_email_change(token: str):
     if permissions.is_self(current_user, user):
         return redirect(url_for("accounts.edit_settings"))
     return redirect(url_for("articles.home"))
+
+
+# Privacy ----------------------------------------------------------------------------------
+
+
+@bp.get("/settings/privacy")
+@login_required
+def privacy_settings():
+    return render_template("accounts/privacy.html", form=DeleteAccountForm())
+
+
+@bp.get("/settings/privacy/my-data.json")
+@login_required
+def export_data():
+    user = current_user._get_current_object()
+    data = privacy.export_data(user, user)
+    stamp = utc_now().strftime("%Y-%m-%d")
+    return Response(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="{user.username}-{stamp}.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.post("/settings/privacy/delete")
+@login_required
+def delete_account():
+    user = current_user._get_current_object()
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        if not services.password_matches(user, form.password.data):
+            form.password.errors.append("That is not your password.")
+        else:
+            report = privacy.delete_account(user, user, keep_posts=form.posts.data == "keep")
+            db.session.commit()
+            logout_user()
+            kept = (
+                f"your {report.posts_kept} posts stay, signed “{privacy.DELETED_NAME}”"
+                if form.posts.data == "keep"
+                else f"the text of your {report.posts_removed} posts is removed"
+            )
+            flash(f"Your account is deleted: {kept}. Goodbye, and thank you.", "success")
+            return redirect(url_for("articles.home"))
+    return render_template("accounts/privacy.html", form=form), 422

@@ -108,6 +108,8 @@ def poll_feeds() -> int:
 
 
 def _register_tasks(app: Flask, huey: Huey) -> None:
+    from forum.admin import jobs as admin_jobs
+
     app.extensions[TASKS] = {
         "send_outbox": huey.task(name="send_outbox")(_in_app(app, send_outbox)),
         "sweep_outbox": huey.periodic_task(crontab(minute="*"), name="sweep_outbox")(
@@ -115,6 +117,9 @@ def _register_tasks(app: Flask, huey: Huey) -> None:
         ),
         "send_digests": huey.periodic_task(crontab(minute="*/5"), name="send_digests")(
             _in_app(app, send_digests)
+        ),
+        "housekeeping": huey.periodic_task(crontab(minute="17"), name="housekeeping")(
+            _in_app(app, admin_jobs.housekeeping)
         ),
         "poll_feeds": huey.periodic_task(crontab(minute="*/5"), name="poll_feeds")(
             _in_app(app, poll_feeds)

@@ -1,0 +1,1 @@
+"""The admin area: site settings, users, articles, groups and a dashboard, for admins only."""
