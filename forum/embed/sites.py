@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app
-
+from forum.admin.settings import get_setting
 from forum.core.web import CONTENT_SECURITY_POLICY
 
 
 def allowed_origins() -> list[str]:
-    return list(current_app.config.get("EMBED_SITES") or [])
+    return list(get_setting("embed_sites") or [])
 
 
 def is_allowed(origin: str | None) -> bool:
