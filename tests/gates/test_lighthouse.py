@@ -4,7 +4,8 @@ practices and SEO each score at least 95; every run's scores go to
 bench/results/lighthouse-<date>.json beside the benchmark's results.
 
 Lighthouse's default simulated throttling computes the timings from one unthrottled load, so a
-busy machine moves the scores less than real throttling would; the pages run one at a time.
+busy machine moves the scores less than real throttling would; the pages run one at a time, and
+a performance score under the bar is measured twice more, the median counting.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 import platform
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -57,6 +58,8 @@ class Run:
     form_factor: str
     scores: dict[str, int]  # category id -> 0..100
     report: dict
+    # The performance score of each run: three when the first was under the bar.
+    performance_runs: list[int] = field(default_factory=list)
 
     def failing_audits(self, category: str) -> list[str]:
         """The category's audits that lost points, worst first, with what Lighthouse says."""
@@ -153,6 +156,7 @@ def write_results(runs: list[Run], version: str) -> Path:
                 "path": run.path,
                 "form_factor": run.form_factor,
                 "scores": run.scores,
+                "performance_runs": run.performance_runs,
                 "metrics": {
                     metric: round(run.report["audits"][metric]["numericValue"], 1)
                     for metric in METRICS
@@ -166,19 +170,33 @@ def write_results(runs: list[Run], version: str) -> Path:
     return path
 
 
+def scores_of(report: dict) -> dict[str, int]:
+    return {
+        category: round(report["categories"][category]["score"] * 100) for category in CATEGORIES
+    }
+
+
 @pytest.fixture(scope="session")
 def lighthouse_runs(lighthouse, lighthouse_site, tmp_path_factory) -> list[Run]:
     folder = tmp_path_factory.mktemp("lighthouse-reports")
     runs = []
     for page, path in measured_pages(lighthouse_site.app).items():
         for form_factor in FORM_FACTORS:
-            output = folder / f"{len(runs)}.json"
-            report = run_lighthouse(lighthouse, lighthouse_site.url + path, form_factor, output)
-            scores = {
-                category: round(report["categories"][category]["score"] * 100)
-                for category in CATEGORIES
-            }
-            runs.append(Run(page, path, form_factor, scores, report))
+            url = lighthouse_site.url + path
+            reports = [run_lighthouse(lighthouse, url, form_factor, folder / f"{len(runs)}.json")]
+            # On a busy machine the browser's own tasks (committing the navigation, starting
+            # the page's script context) stretch, and the simulated slow phone multiplies
+            # them by four. A performance score under the bar is measured twice more and the
+            # median run counts, as Lighthouse advises for scores that vary between runs.
+            if scores_of(reports[0])["performance"] < BAR:
+                reports += [
+                    run_lighthouse(lighthouse, url, form_factor, folder / f"{len(runs)}-{n}.json")
+                    for n in (2, 3)
+                ]
+                reports.sort(key=lambda report: scores_of(report)["performance"])
+            median = reports[len(reports) // 2]
+            performance = [scores_of(report)["performance"] for report in reports]
+            runs.append(Run(page, path, form_factor, scores_of(median), median, performance))
     write_results(runs, runs[0].report["lighthouseVersion"])
     return runs
 
@@ -190,9 +208,11 @@ def below_the_bar(runs: list[Run]) -> list[str]:
         for category, score in run.scores.items():
             if score < BAR:
                 audits = "\n    ".join(run.failing_audits(category)) or "(no audit named)"
+                repeated = len(run.performance_runs) > 1 and category == "performance"
+                median = f" (median of {run.performance_runs})" if repeated else ""
                 failures.append(
-                    f"{run.page} ({run.path}), {run.form_factor}: {category} {score} < {BAR}; "
-                    f"audits losing points:\n    {audits}"
+                    f"{run.page} ({run.path}), {run.form_factor}: {category} {score}{median} "
+                    f"< {BAR}; audits losing points:\n    {audits}"
                 )
     return failures
 
@@ -213,3 +233,7 @@ def test_a_low_score_names_the_page_and_the_audits():
     assert failure.startswith("group (/groups/g), mobile: accessibility 80 < 95")
     assert "image-alt: Image elements have [alt] attributes, score 0.50" in failure
     assert below_the_bar([Run("group", "/groups/g", "mobile", {"seo": 95}, report)]) == []
+    repeated = Run("group", "/groups/g", "mobile", {"performance": 88}, report, [80, 88, 97])
+    report["categories"]["performance"] = {"auditRefs": []}
+    [failure] = below_the_bar([repeated])
+    assert "performance 88 (median of [80, 88, 97]) < 95" in failure
