@@ -586,9 +586,12 @@ def export_season_report(slug: str):
 
 
 def _ics(body: bytes, filename: str) -> Response:
+    """A calendar file with an ETag of its content: calendar apps poll, and a 304 spares them
+    (and us) the whole file while nothing changed."""
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @bp.get("/groups/<slug>/calendar.ics")

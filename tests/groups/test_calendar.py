@@ -69,6 +69,22 @@ def test_one_session_as_a_calendar_file(client, group):
     assert event.decoded("DTEND") - event.decoded("DTSTART") == timedelta(hours=2)
 
 
+def test_a_calendar_app_polling_again_gets_a_304_until_a_session_changes(client, group):
+    session = make_session(group, starts_on=_future_date(3))
+    url = "/groups/great-decisions-discussion-group/calendar.ics"
+    etag = client.get(url).headers["ETag"]
+
+    unchanged = client.get(url, headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304
+    assert unchanged.data == b""
+
+    services.edit_session(None, session, session_input(starts_on=_future_date(4)))
+    db.session.commit()
+    changed = client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != etag
+
+
 def test_a_members_only_groups_feed_is_not_found_for_others(client, group):
     group.visibility = Visibility.MEMBERS
     db.session.commit()
