@@ -40,14 +40,13 @@ from forum.moderation.forms import (
     SuspendForm,
     WarnForm,
 )
-from forum.moderation.models import ACTION_LABELS, FLAG_REASON_LABELS, Mode
+from forum.moderation.models import ACTION_LABELS, Mode
 
 bp = Blueprint("moderation", __name__)
-# The flag form under every post lists the reasons; every page shows the site's read-only
-# banner and a signed-in person's penalty or warning.
+# Every page shows the site's read-only banner and a signed-in person's penalty or warning;
+# threads mark featured posts.
 bp.record_once(
     lambda state: state.app.jinja_env.globals.update(
-        flag_reasons=[(reason.value, label) for reason, label in FLAG_REASON_LABELS.items()],
         penalty_notice=permissions.penalty_notice,
         pending_warning=permissions.pending_warning,
         group_ban_notice=permissions.group_ban_notice,

@@ -92,16 +92,17 @@ def test_the_flag_form_works_without_javascript_and_the_flagger_sees_it(
     client, reader, article, published
 ):
     login(client, reader)
+    flag_page = f"/posts/{published.id}/flag"
     page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
-    assert "Flag this post" in page
-    response = post_form(
-        client, f"/posts/{published.id}/flag", {"reason": "abuse"}, page=f"/articles/{article.slug}"
-    )
+    # Each post links to the flag form, a page of its own.
+    assert f'href="{flag_page}"' in page
+    assert "Flag this post" in client.get(flag_page).get_data(as_text=True)
+    response = post_form(client, flag_page, {"reason": "abuse"}, page=flag_page)
     assert response.status_code == 302
     assert db.session.scalar(select(Flag)).user_id == reader.id
     page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
     assert "You flagged this post" in page
-    assert "Flag this post" not in page
+    assert f'href="{flag_page}"' not in page
 
 
 def test_a_flag_without_a_note_shows_the_form_again(client, reader, published):
