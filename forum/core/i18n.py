@@ -9,7 +9,7 @@ Translations live in ``translations/<language>/LC_MESSAGES/messages.po`` beside 
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, redirect, request
+from flask import Blueprint, Flask, current_app, has_request_context, redirect, request
 from flask_babel import Babel, get_locale
 
 from forum.core.urls import safe_next
@@ -25,6 +25,9 @@ bp = Blueprint("i18n", __name__)
 
 
 def select_language() -> str:
+    # The worker and the commands render emails with no request: they write in English.
+    if not has_request_context():
+        return DEFAULT
     chosen = request.cookies.get(COOKIE)
     if chosen in LANGUAGES:
         return chosen

@@ -58,6 +58,14 @@ def test_dates_are_written_in_the_viewers_language(app):
         assert "3 Feb 2026, 18:30 UTC" in time_tag(moment, "UTC")
 
 
+def test_emails_made_without_a_request_are_written_in_english(app):
+    # The worker and the commands render emails in an app context with no request.
+    moment = datetime(2026, 2, 3, 18, 30, tzinfo=UTC)
+    with app.app_context():
+        refresh()
+        assert "3 Feb 2026, 18:30 UTC" in time_tag(moment, "UTC")
+
+
 def test_anonymous_readers_get_cached_pages_in_their_own_language(client):
     article = factories.make_article("Cached In Two Languages")
     factories.public_discussion(article)
