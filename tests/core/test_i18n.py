@@ -28,6 +28,20 @@ def test_a_french_browser_gets_french_pages(client):
     assert 'lang="fr"' in french
 
 
+def test_an_articles_discussion_reads_in_french(client, reader):
+    article = factories.make_article("Débat en français")
+    factories.make_post(factories.public_discussion(article), reader, "Un avis <b>net</b>.")
+
+    page = client.get(f"/articles/{article.slug}", headers=FRENCH).get_data(as_text=True)
+
+    assert "1 commentaire" in page
+    assert "Trier par" in page
+    assert f"Commentaire de {reader.display_name}" in page
+    assert "Connectez-vous pour répondre" in page
+    # The post's own text is not touched, and stays escaped.
+    assert "<b>net</b>" not in page
+
+
 def test_a_language_chosen_on_the_site_wins_over_the_browsers(client):
     response = client.get("/language/fr", query_string={"next": "/articles/"})
 
