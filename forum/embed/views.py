@@ -1,5 +1,6 @@
-"""The embedded discussion (``/embed/<slug>``, framed by the allowed sites), the page the login
-popup ends on, and the comment counts for a blog's article lists (CORS for allowed sites)."""
+"""The embedded discussion (``/embed/articles/<slug>``, framed by the allowed sites), the page
+the login popup ends on, and the comment counts for a blog's article lists (CORS for allowed
+sites)."""
 
 from __future__ import annotations
 
