@@ -32,6 +32,19 @@ def require_service(available: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def require_redis() -> str:
+    """FORUM_TEST_REDIS_URL, once Redis answers there (see ``require_service``)."""
+    import redis
+
+    url = os.environ.get("FORUM_TEST_REDIS_URL")
+    require_service(bool(url), "FORUM_TEST_REDIS_URL is not set (Redis)")
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.exceptions.ConnectionError:
+        require_service(False, f"Redis does not answer at {url}")
+    return url
+
+
 @pytest.fixture(scope="session")
 def instance_dir(tmp_path_factory):
     path = tmp_path_factory.mktemp("instance")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from sqlalchemy import update
 
@@ -11,7 +9,7 @@ from forum.core.pagecache import RedisPageStore
 from forum.discussions.models import Post, PostState
 from forum.extensions import db
 from tests import factories
-from tests.conftest import count_queries, login, require_service
+from tests.conftest import count_queries, login, require_redis
 
 
 @pytest.fixture
@@ -116,14 +114,7 @@ def test_a_browser_asking_again_gets_a_304_until_the_page_changes(
 @pytest.fixture
 def redis_store(app):
     """The app's page cache in Redis for one test, as it is with FORUM_REDIS_URL set."""
-    redis_url = os.environ.get("FORUM_TEST_REDIS_URL")
-    require_service(bool(redis_url), "FORUM_TEST_REDIS_URL is not set (Redis)")
-    import redis
-
-    try:
-        redis.Redis.from_url(redis_url).ping()
-    except redis.exceptions.ConnectionError:
-        require_service(False, f"Redis does not answer at {redis_url}")
+    redis_url = require_redis()
 
     def new_store() -> RedisPageStore:
         return RedisPageStore(redis_url, app.config["PAGE_CACHE_MAX_BYTES"], 60)
