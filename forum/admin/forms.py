@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     IntegerField,
     RadioField,
@@ -31,7 +30,6 @@ ROLE_LABELS = {
     Role.MODERATOR: "Moderator (moderates every discussion)",
     Role.ADMIN: "Administrator",
 }
-_REASON = Length(max=2000, message="Keep the reason under 2,000 characters.")
 
 
 def _days(label: str) -> IntegerField:
@@ -87,24 +85,6 @@ class ActionForm(Form):
 
 class RoleForm(Form):
     role = SelectField("Role", choices=[SelectChoice(k.value, v) for k, v in ROLE_LABELS.items()])
-
-
-class SuspendForm(Form):
-    until = DateField(
-        "Suspended until (end of the day, UTC)",
-        validators=[InputRequired(message="Choose the day the suspension ends.")],
-    )
-    reason = TextAreaField(
-        "Reason for the suspension (the person is told)",
-        validators=[InputRequired(message="Give a reason: the person is told it."), _REASON],
-    )
-
-
-class BanForm(Form):
-    reason = TextAreaField(
-        "Reason for the ban (the person is told)",
-        validators=[InputRequired(message="Give a reason: the person is told it."), _REASON],
-    )
 
 
 POST_CHOICES = [

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -13,13 +11,11 @@ from forum.admin import permissions, queries, services, settings
 from forum.admin.forms import (
     ActionForm,
     AppointForm,
-    BanForm,
     DeleteUserForm,
     GroupForm,
     InviteForm,
     RoleForm,
     SettingsForm,
-    SuspendForm,
 )
 from forum.core.db import utc_now
 from forum.core.errors import ValidationFailed
@@ -29,6 +25,7 @@ from forum.core.pagination import page_number
 from forum.extensions import db
 from forum.groups.services import GroupInput
 from forum.moderation import services as moderation
+from forum.moderation.forms import BanForm, SuspendForm
 from forum.moderation.queries import queue_counts
 from forum.notifications.queries import outbox_counts
 from forum.ops.status import last_heartbeat
@@ -174,9 +171,8 @@ def suspend_user(user_id: int):
     user = queries.get_user(user_id)
     form = SuspendForm(prefix="suspend")
     if form.validate_on_submit():
-        until = datetime.combine(form.until.data, time(23, 59), tzinfo=UTC)
         try:
-            moderation.suspend_user(current_user, user, until, form.reason.data)
+            moderation.suspend_user(current_user, user, form.ends_at(), form.reason.data)
         except ValidationFailed as error:
             show_refusal(form, error)
         else:

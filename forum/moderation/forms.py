@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
+
 from wtforms import (
     BooleanField,
     DateField,
@@ -63,6 +65,10 @@ class SuspendForm(Form):
         "Reason (the person is told)",
         validators=[InputRequired(message="Give a reason: the person is told it."), _reason_length],
     )
+
+    def ends_at(self) -> datetime:
+        """The suspension lasts to the end of the chosen day, UTC, as the label says."""
+        return datetime.combine(self.until.data, time(23, 59, 59), tzinfo=UTC)
 
 
 class WarnForm(Form):

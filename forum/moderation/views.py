@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -293,8 +292,7 @@ def _penalty_page(user_id: int, form, kind: str):
     if form.validate_on_submit():
         try:
             if kind == "suspend":
-                until = datetime.combine(form.until.data, time(23, 59, 59), tzinfo=UTC)
-                services.suspend_user(current_user, person, until, form.reason.data)
+                services.suspend_user(current_user, person, form.ends_at(), form.reason.data)
             else:
                 services.ban_user(current_user, person, form.reason.data)
         except ValidationFailed as error:
