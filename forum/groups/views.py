@@ -373,10 +373,15 @@ def schedule_season(slug: str):
     )
 
 
+def _session_at(slug: str, session_id: int) -> tuple[Group, GroupSession]:
+    """The group and its session the address names, as the viewer may see them (404 if not)."""
+    group = queries.get_group_for(current_user, slug)
+    return group, queries.get_session_for(current_user, group, session_id)
+
+
 @bp.get("/groups/<slug>/sessions/<int:session_id>")
 def show_session(slug: str, session_id: int):
-    group = queries.get_group_for(current_user, slug)
-    session = queries.get_session_for(current_user, group, session_id)
+    group, session = _session_at(slug, session_id)
     discussion = queries.session_discussion(session)
     thread = thread_page(
         current_user,
@@ -405,8 +410,7 @@ def show_session(slug: str, session_id: int):
 @bp.route("/groups/<slug>/sessions/<int:session_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_session(slug: str, session_id: int):
-    group = queries.get_group_for(current_user, slug)
-    session = queries.get_session_for(current_user, group, session_id)
+    group, session = _session_at(slug, session_id)
     permissions.require_edit_session(current_user, session)
     data = None
     if request.method == "GET":
@@ -456,8 +460,7 @@ def edit_session(slug: str, session_id: int):
 @bp.route("/groups/<slug>/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel_session(slug: str, session_id: int):
-    group = queries.get_group_for(current_user, slug)
-    session = queries.get_session_for(current_user, group, session_id)
+    group, session = _session_at(slug, session_id)
     permissions.require_edit_session(current_user, session)
     form = CancelForm()
     if form.validate_on_submit():
@@ -472,8 +475,7 @@ def cancel_session(slug: str, session_id: int):
 @bp.post("/groups/<slug>/sessions/<int:session_id>/rsvp")
 @login_required
 def rsvp(slug: str, session_id: int):
-    group = queries.get_group_for(current_user, slug)
-    session = queries.get_session_for(current_user, group, session_id)
+    group, session = _session_at(slug, session_id)
     form = RsvpForm()
     if not form.validate_on_submit():
         abort(400, "Choose going, maybe or not going.")
@@ -493,8 +495,7 @@ def rsvp(slug: str, session_id: int):
 @bp.route("/groups/<slug>/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
 @login_required
 def mark_attendance(slug: str, session_id: int):
-    group = queries.get_group_for(current_user, slug)
-    session = queries.get_session_for(current_user, group, session_id)
+    group, session = _session_at(slug, session_id)
     permissions.require_mark_attendance(current_user, session)
     if request.method == "POST":
         _checked_post()
@@ -541,8 +542,7 @@ def _csv(header: list[str], rows, filename: str) -> Response:
 @bp.get("/groups/<slug>/sessions/<int:session_id>/attendees.csv")
 @login_required
 def export_attendees(slug: str, session_id: int):
-    group = queries.get_group_for(current_user, slug)
-    session = queries.get_session_for(current_user, group, session_id)
+    group, session = _session_at(slug, session_id)
     permissions.require_mark_attendance(current_user, session)
     rows = (
         [
@@ -643,8 +643,7 @@ def personal_calendar(token: str):
 
 @bp.get("/groups/<slug>/sessions/<int:session_id>/calendar.ics")
 def session_calendar(slug: str, session_id: int):
-    group = queries.get_group_for(current_user, slug)
-    session = queries.get_session_for(current_user, group, session_id)
+    group, session = _session_at(slug, session_id)
     return _ics(calendar.render_calendar(group.name, [session]), f"session-{session.id}.ics")
 
 
@@ -710,8 +709,7 @@ def _ballot_page(group, session, ballot, form=None, chosen=None, errors=None, st
 
 @bp.get("/groups/<slug>/sessions/<int:session_id>/ballot")
 def show_ballot(slug: str, session_id: int):
-    group = queries.get_group_for(current_user, slug)
-    session = queries.get_session_for(current_user, group, session_id)
+    group, session = _session_at(slug, session_id)
     return _ballot_page(group, session, queries.get_ballot_for(current_user, session))
 
 
@@ -729,8 +727,7 @@ def _ballot_input(form: BallotForm) -> services.BallotInput:
 @login_required
 def edit_ballot(slug: str, session_id: int):
     """Write the session's ballot, or change it while it is a draft."""
-    group = queries.get_group_for(current_user, slug)
-    session = queries.get_session_for(current_user, group, session_id)
+    group, session = _session_at(slug, session_id)
     permissions.require_manage_ballot(current_user, session)
     ballot = queries.session_ballot(session)
     data = None
@@ -772,8 +769,7 @@ def edit_ballot(slug: str, session_id: int):
 @bp.post("/groups/<slug>/sessions/<int:session_id>/ballot/<any(open, close):action>")
 @login_required
 def change_ballot(slug: str, session_id: int, action: str):
-    group = queries.get_group_for(current_user, slug)
-    session = queries.get_session_for(current_user, group, session_id)
+    group, session = _session_at(slug, session_id)
     permissions.require_manage_ballot(current_user, session)
     ballot = queries.get_ballot_for(current_user, session)
     _checked_post()
@@ -796,8 +792,7 @@ def change_ballot(slug: str, session_id: int, action: str):
 @bp.post("/groups/<slug>/sessions/<int:session_id>/ballot/vote")
 @login_required
 def vote(slug: str, session_id: int):
-    group = queries.get_group_for(current_user, slug)
-    session = queries.get_session_for(current_user, group, session_id)
+    group, session = _session_at(slug, session_id)
     ballot = queries.get_ballot_for(current_user, session)
     form = Form()
     if not form.validate_on_submit():
