@@ -70,5 +70,7 @@ def init_app(app: Flask, directory: str) -> None:
         locale_selector=select_language,
         default_translation_directories=directory,
     )
+    # A {% trans %} block may wrap over several lines in a template; its message is one line.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.register_blueprint(bp)
     app.context_processor(_language_context)
