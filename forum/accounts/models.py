@@ -44,6 +44,8 @@ class User(CreatedMixin, db.Model):
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     bio: Mapped[str] = mapped_column(Text, default="")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # The language the member chose for pages and emails ("en", "fr"); None: the browser's.
+    language: Mapped[str | None] = mapped_column(String(8))
     digest_frequency: Mapped[DigestFrequency] = mapped_column(
         enum_column(DigestFrequency, "digest_frequency"), default=DigestFrequency.OFF
     )
