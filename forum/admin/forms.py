@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     EmailField,
@@ -21,14 +22,20 @@ from forum.groups.models import JoinPolicy, Visibility
 from forum.moderation.models import Mode
 
 MODE_LABELS = {
-    Mode.NEW_USERS: "Hold posts of new members until enough of theirs were approved",
-    Mode.ALL: "Hold every post for review (pre-moderation)",
-    Mode.NONE: "Publish at once and rely on flags (post-moderation)",
+    Mode.NEW_USERS: _l("Hold posts of new members until enough of theirs were approved"),
+    Mode.ALL: _l("Hold every post for review (pre-moderation)"),
+    Mode.NONE: _l("Publish at once and rely on flags (post-moderation)"),
+}
+# How a role is named in the admin's lists and messages (the stored value stays English).
+ROLE_NAMES = {
+    Role.READER: _l("reader"),
+    Role.MODERATOR: _l("moderator"),
+    Role.ADMIN: _l("administrator"),
 }
 ROLE_LABELS = {
-    Role.READER: "Reader",
-    Role.MODERATOR: "Moderator (moderates every discussion)",
-    Role.ADMIN: "Administrator",
+    Role.READER: _l("Reader"),
+    Role.MODERATOR: _l("Moderator (moderates every discussion)"),
+    Role.ADMIN: _l("Administrator"),
 }
 
 
@@ -36,47 +43,49 @@ def _days(label: str) -> IntegerField:
     return IntegerField(
         label,
         validators=[
-            InputRequired(message="Enter a number of days."),
-            NumberRange(min=0, max=MAX_DAYS, message=f"Use 0 to {MAX_DAYS} days."),
+            InputRequired(message=_l("Enter a number of days.")),
+            NumberRange(min=0, max=MAX_DAYS, message=_l("Use %(min)d to %(max)d days.")),
         ],
     )
 
 
 class SettingsForm(Form):
     site_name = StringField(
-        "Site name",
+        _l("Site name"),
         validators=[
-            DataRequired(message="Give the site a name."),
-            Length(max=MAX_SITE_NAME, message=f"Keep it under {MAX_SITE_NAME} characters."),
+            DataRequired(message=_l("Give the site a name.")),
+            Length(max=MAX_SITE_NAME, message=_l("Keep it under %(max)d characters.")),
         ],
     )
     site_description = TextAreaField(
-        "Description (search engines and link previews show it)",
+        _l("Description (search engines and link previews show it)"),
         validators=[Length(max=MAX_DESCRIPTION)],
     )
     registration = SelectField(
-        "Who may register",
+        _l("Who may register"),
         choices=[SelectChoice(k.value, v) for k, v in REGISTRATION_LABELS.items()],
     )
     mode = SelectField(
-        "When posts wait for a moderator",
+        _l("When posts wait for a moderator"),
         choices=[SelectChoice(k.value, v) for k, v in MODE_LABELS.items()],
     )
     new_user_posts = IntegerField(
-        "Trust threshold: approved posts before a member is no longer new",
+        _l("Trust threshold: approved posts before a member is no longer new"),
         validators=[InputRequired(), NumberRange(min=0, max=1000)],
     )
     flag_threshold = IntegerField(
-        "Flags from different readers that hide a post",
+        _l("Flags from different readers that hide a post"),
         validators=[InputRequired(), NumberRange(min=1, max=1000)],
     )
-    hold_links = BooleanField("Hold posts with links from new members")
-    auto_close_days = _days("Close an article’s discussion this many days after it is published")
-    embed_sites = TextAreaField(
-        "Sites that may embed the discussions", validators=[Length(max=5000)]
+    hold_links = BooleanField(_l("Hold posts with links from new members"))
+    auto_close_days = _days(
+        _l("Close an article’s discussion this many days after it is published")
     )
-    ip_retention_days = _days("Keep sign-in IP addresses for this many days")
-    read_only = BooleanField("Read-only site: nobody but administrators posts, votes or flags")
+    embed_sites = TextAreaField(
+        _l("Sites that may embed the discussions"), validators=[Length(max=5000)]
+    )
+    ip_retention_days = _days(_l("Keep sign-in IP addresses for this many days"))
+    read_only = BooleanField(_l("Read-only site: nobody but administrators posts, votes or flags"))
 
 
 class ActionForm(Form):
@@ -84,62 +93,68 @@ class ActionForm(Form):
 
 
 class RoleForm(Form):
-    role = SelectField("Role", choices=[SelectChoice(k.value, v) for k, v in ROLE_LABELS.items()])
+    role = SelectField(
+        _l("Role"), choices=[SelectChoice(k.value, v) for k, v in ROLE_LABELS.items()]
+    )
 
 
 POST_CHOICES = [
-    SelectChoice("keep", "Keep the posts, signed “Deleted member”"),
-    SelectChoice("remove", "Remove the text of every post"),
+    SelectChoice("keep", _l("Keep the posts, signed “Deleted member”")),
+    SelectChoice("remove", _l("Remove the text of every post")),
 ]
 
 
 class DeleteUserForm(Form):
     posts = RadioField(
-        "What happens to the posts",
+        _l("What happens to the posts"),
         choices=POST_CHOICES,
         default="keep",
-        validators=[InputRequired(message="Choose what happens to the posts.")],
+        validators=[InputRequired(message=_l("Choose what happens to the posts."))],
     )
     confirm = BooleanField(
-        "I understand the account and its personal data cannot be brought back",
-        validators=[InputRequired(message="Tick the box to confirm.")],
+        _l("I understand the account and its personal data cannot be brought back"),
+        validators=[InputRequired(message=_l("Tick the box to confirm."))],
     )
 
 
 class InviteForm(Form):
     email = EmailField(
-        "Email address to invite",
+        _l("Email address to invite"),
         validators=[
-            InputRequired(message="Enter an email address."),
-            Length(max=254, message="Email addresses are at most 254 characters."),
+            InputRequired(message=_l("Enter an email address.")),
+            Length(max=254, message=_l("Email addresses are at most 254 characters.")),
         ],
     )
 
 
 class GroupForm(Form):
     name = StringField(
-        "Group name", validators=[DataRequired(message="Give the group a name."), Length(max=200)]
+        _l("Group name"),
+        validators=[DataRequired(message=_l("Give the group a name.")), Length(max=200)],
     )
-    description = TextAreaField("Description", validators=[Length(max=5000)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
     visibility = SelectField(
-        "Who can see the group",
+        _l("Who can see the group"),
         choices=[
-            SelectChoice(Visibility.PUBLIC.value, "Everyone"),
-            SelectChoice(Visibility.MEMBERS.value, "Members only"),
+            SelectChoice(Visibility.PUBLIC.value, _l("Everyone")),
+            SelectChoice(Visibility.MEMBERS.value, _l("Members only")),
         ],
     )
     join_policy = SelectField(
-        "How people join",
+        _l("How people join"),
         choices=[
-            SelectChoice(JoinPolicy.OPEN.value, "Open: anyone can join"),
-            SelectChoice(JoinPolicy.REQUEST.value, "By request: organisers approve"),
-            SelectChoice(JoinPolicy.INVITE.value, "By invitation only"),
+            SelectChoice(JoinPolicy.OPEN.value, _l("Open: anyone can join")),
+            SelectChoice(JoinPolicy.REQUEST.value, _l("By request: organisers approve")),
+            SelectChoice(JoinPolicy.INVITE.value, _l("By invitation only")),
         ],
     )
 
 
 class AppointForm(Form):
     email = EmailField(
-        "Email address of the new organiser",
-        validators=[InputRequired(message="Enter the member's email address."), Length(max=254)],
+        _l("Email address of the new organiser"),
+        validators=[
+            InputRequired(message=_l("Enter the member's email address.")),
+            Length(max=254),
+        ],
     )

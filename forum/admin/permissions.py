@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from forum.accounts.permissions import is_admin
 from forum.core.errors import PermissionDenied
 
@@ -12,4 +14,4 @@ def can_administer(user) -> bool:
 
 def require_administer(user) -> None:
     if not can_administer(user):
-        raise PermissionDenied("Only administrators can use the admin area.")
+        raise PermissionDenied(_("Only administrators can use the admin area."))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -52,7 +53,7 @@ def user_page(search: str, page: int) -> Page:
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotVisible("There is no account with that number.")
+        raise NotVisible(_("There is no account with that number."))
     return user
 
 
@@ -72,14 +73,14 @@ def article_page(search: str, page: int) -> Page:
 def get_article(article_id: int) -> Article:
     article = db.session.get(Article, article_id)
     if article is None:
-        raise NotVisible("There is no article with that number.")
+        raise NotVisible(_("There is no article with that number."))
     return article
 
 
 def get_discussion(discussion_id: int) -> Discussion:
     discussion = db.session.get(Discussion, discussion_id)
     if discussion is None:
-        raise NotVisible("There is no discussion with that number.")
+        raise NotVisible(_("There is no discussion with that number."))
     return discussion
 
 
@@ -93,7 +94,7 @@ def group_page(page: int) -> Page:
 def get_group(group_id: int) -> Group:
     group = db.session.get(Group, group_id)
     if group is None:
-        raise NotVisible("There is no group with that number.")
+        raise NotVisible(_("There is no group with that number."))
     return group
 
 

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from forum.accounts import privacy
@@ -57,7 +58,7 @@ def save_settings(actor: User, values: SiteValues, now: datetime | None = None) 
     try:
         registration = settings.Registration(values.registration)
     except ValueError:
-        raise ValidationFailed("registration", "Choose how people register.") from None
+        raise ValidationFailed("registration", _("Choose how people register.")) from None
     stored = {
         "site_name": settings.check_site_name(values.site_name),
         "site_description": settings.check_description(values.site_description),
@@ -113,7 +114,7 @@ def change_role(actor: User, user: User, role: str, now: datetime | None = None)
     if user.id == actor.id and role is not Role.ADMIN:
         # Otherwise the last admin could lock everyone out of this page.
         raise ValidationFailed(
-            "role", "You cannot take away your own administrator role; ask another admin."
+            "role", _("You cannot take away your own administrator role; ask another admin.")
         )
     if role is not user.role:
         before = user.role.value
@@ -132,7 +133,7 @@ def delete_user(
     permissions.require_administer(actor)
     if user.id == actor.id:
         raise ValidationFailed(
-            None, "Delete your own account from your settings, not from the admin area."
+            None, _("Delete your own account from your settings, not from the admin area.")
         )
     # Logged first, under the account's number only: the log keeps no personal data.
     _log(

@@ -16,6 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from forum.core.errors import ValidationFailed
@@ -37,9 +39,9 @@ class Registration(enum.StrEnum):
 
 
 REGISTRATION_LABELS = {
-    Registration.OPEN: "Open: anyone may register",
-    Registration.CLOSED: "Closed: nobody may register",
-    Registration.INVITATION: "By invitation: only with a link an admin sent",
+    Registration.OPEN: _l("Open: anyone may register"),
+    Registration.CLOSED: _l("Closed: nobody may register"),
+    Registration.INVITATION: _l("By invitation: only with a link an admin sent"),
 }
 
 
@@ -123,9 +125,11 @@ def registration() -> Registration:
 def check_site_name(value: str) -> str:
     value = " ".join((value or "").split())
     if not value:
-        raise ValidationFailed("site_name", "Give the site a name.")
+        raise ValidationFailed("site_name", _("Give the site a name."))
     if len(value) > MAX_SITE_NAME:
-        raise ValidationFailed("site_name", f"Keep the name under {MAX_SITE_NAME} characters.")
+        raise ValidationFailed(
+            "site_name", _("Keep the name under %(max)d characters.", max=MAX_SITE_NAME)
+        )
     return value
 
 
@@ -133,14 +137,15 @@ def check_description(value: str) -> str:
     value = " ".join((value or "").split())
     if len(value) > MAX_DESCRIPTION:
         raise ValidationFailed(
-            "site_description", f"Keep the description under {MAX_DESCRIPTION} characters."
+            "site_description",
+            _("Keep the description under %(max)d characters.", max=MAX_DESCRIPTION),
         )
     return value
 
 
 def check_days(value: int | None, field: str) -> int:
     if value is None or value < 0 or value > MAX_DAYS:
-        raise ValidationFailed(field, f"Use a number of days from 0 to {MAX_DAYS}.")
+        raise ValidationFailed(field, _("Use a number of days from 0 to %(max)d.", max=MAX_DAYS))
     return value
 
 
@@ -155,8 +160,11 @@ def check_embed_sites(text: str) -> list[str]:
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.path:
             raise ValidationFailed(
                 "embed_sites",
-                f"“{line}” is not a site's address: write it as https://blog.example.org, "
-                "one a line, without a path.",
+                _(
+                    "“%(line)s” is not a site's address: write it as "
+                    "https://blog.example.org, one a line, without a path.",
+                    line=line,
+                ),
             )
         origin = f"{parts.scheme}://{parts.netloc.lower()}"
         if origin not in sites:

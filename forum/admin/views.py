@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from forum.accounts import services as accounts
 from forum.accounts.queries import find_user_by_email
 from forum.admin import permissions, queries, services, settings
 from forum.admin.forms import (
+    ROLE_NAMES,
     ActionForm,
     AppointForm,
     DeleteUserForm,
@@ -46,6 +49,12 @@ def _site_texts() -> dict:
         "site_name": settings.get_setting("site_name"),
         "site_description": settings.get_setting("site_description"),
     }
+
+
+@bp.context_processor
+def _role_names() -> dict:
+    """The admin pages name a role in the reader's language."""
+    return {"role_name": ROLE_NAMES.get}
 
 
 def _status(form) -> int:
@@ -102,9 +111,13 @@ def edit_settings():
         else:
             db.session.commit()
             flash(
-                f"The settings are saved ({len(changes)} changed here)."
+                ngettext(
+                    "The settings are saved (%(num)d setting changed).",
+                    "The settings are saved (%(num)d settings changed).",
+                    len(changes),
+                )
                 if changes
-                else "The settings are saved.",
+                else _("The settings are saved."),
                 "success",
             )
             return redirect(url_for("admin.edit_settings"))
@@ -136,7 +149,7 @@ def verify_user(user_id: int):
     if ActionForm().validate_on_submit():
         services.verify_user(current_user, user)
         db.session.commit()
-        flash(f"The email address of {user.display_name} is verified.", "success")
+        flash(_("The email address of %(name)s is verified.", name=user.display_name), "success")
     return redirect(_back(user_id))
 
 
@@ -150,7 +163,10 @@ def change_role(user_id: int):
         except ValidationFailed as error:
             return _refused(error, _back(user_id))
         db.session.commit()
-        flash(f"{user.display_name} is now {user.role.value}.", "success")
+        flash(
+            _("%(name)s is now %(role)s.", name=user.display_name, role=ROLE_NAMES[user.role]),
+            "success",
+        )
     return redirect(_back(user_id))
 
 
@@ -177,7 +193,7 @@ def suspend_user(user_id: int):
             show_refusal(form, error)
         else:
             db.session.commit()
-            flash(f"{user.display_name} is suspended.", "success")
+            flash(_("%(name)s is suspended.", name=user.display_name), "success")
             return redirect(_back(user_id))
     return _user_page(user, 422, suspend_form=form)
 
@@ -193,7 +209,7 @@ def ban_user(user_id: int):
             show_refusal(form, error)
         else:
             db.session.commit()
-            flash(f"{user.display_name} is banned.", "success")
+            flash(_("%(name)s is banned.", name=user.display_name), "success")
             return redirect(_back(user_id))
     return _user_page(user, 422, ban_form=form)
 
@@ -210,8 +226,13 @@ def delete_user(user_id: int):
         else:
             db.session.commit()
             flash(
-                f"The account is deleted: {report.posts_kept} posts kept, "
-                f"{report.posts_removed} removed, {report.emails_cancelled} emails cancelled.",
+                _(
+                    "The account is deleted: posts kept: %(kept)d, removed: %(removed)d; "
+                    "emails cancelled: %(emails)d.",
+                    kept=report.posts_kept,
+                    removed=report.posts_removed,
+                    emails=report.emails_cancelled,
+                ),
                 "success",
             )
             return redirect(url_for("admin.list_users"))
@@ -236,7 +257,7 @@ def invite_user():
             )
             services.log_invitation(current_user, email)
             db.session.commit()
-            flash(f"We have sent an invitation to {email}.", "success")
+            flash(_("We have sent an invitation to %(email)s.", email=email), "success")
             return redirect(url_for("admin.list_users"))
     users = queries.user_page("", 1)
     return render_template("admin/users.html", users=users, search="", invite=form), 422
@@ -258,8 +279,12 @@ def set_article_visibility(article_id: int, change: str):
     if ActionForm().validate_on_submit():
         services.set_article_hidden(current_user, article, change == "hide")
         db.session.commit()
-        state = "hidden from everyone but admins" if article.is_hidden else "shown again"
-        flash(f"“{article.title}” is {state}.", "success")
+        flash(
+            _("“%(title)s” is hidden from everyone but admins.", title=article.title)
+            if article.is_hidden
+            else _("“%(title)s” is shown again.", title=article.title),
+            "success",
+        )
     return redirect(url_for("admin.list_articles"))
 
 
@@ -269,7 +294,9 @@ def set_discussion_state(discussion_id: int, change: str):
     if ActionForm().validate_on_submit():
         services.set_discussion_closed(current_user, discussion, change == "close")
         db.session.commit()
-        flash("The discussion is closed." if discussion.is_locked else "The discussion is open.")
+        flash(
+            _("The discussion is closed.") if discussion.is_locked else _("The discussion is open.")
+        )
     return redirect(url_for("admin.list_articles"))
 
 
@@ -308,7 +335,13 @@ def list_groups():
             show_refusal(form, error)
         else:
             db.session.commit()
-            flash(f"The group {group.name} is created; you are its first organiser.", "success")
+            flash(
+                _(
+                    "The group %(name)s is created; you are its first organiser.",
+                    name=group.name,
+                ),
+                "success",
+            )
             return redirect(url_for("admin.list_groups"))
     return _groups_page(form, _status(form))
 
@@ -319,18 +352,24 @@ def appoint_organiser(group_id: int):
     form = AppointForm()
     back = url_for("admin.list_groups")
     if not form.validate_on_submit():
-        flash("Enter the email address of the member to appoint.", "error")
+        flash(_("Enter the email address of the member to appoint."), "error")
         return redirect(back)
     user = find_user_by_email(form.email.data)
     if user is None or user.is_deleted:
-        flash(f"There is no account with the email address {form.email.data}.", "error")
+        flash(
+            _("There is no account with the email address %(email)s.", email=form.email.data),
+            "error",
+        )
         return redirect(back)
     try:
         services.appoint_organiser(current_user, group, user)
     except ValidationFailed as error:
         return _refused(error, back)
     db.session.commit()
-    flash(f"{user.display_name} is an organiser of {group.name}.", "success")
+    flash(
+        _("%(name)s is an organiser of %(group)s.", name=user.display_name, group=group.name),
+        "success",
+    )
     return redirect(back)
 
 
@@ -340,5 +379,10 @@ def archive_group(group_id: int):
     if ActionForm().validate_on_submit():
         services.archive_group(current_user, group)
         db.session.commit()
-        flash(f"{group.name} is archived: its discussions are closed and nobody new joins.")
+        flash(
+            _(
+                "%(name)s is archived: its discussions are closed and nobody new joins.",
+                name=group.name,
+            )
+        )
     return redirect(url_for("admin.list_groups"))
