@@ -17,12 +17,19 @@ renders a page once per version. With FORUM_REDIS_URL set, the store is Redis, s
 worker and instance, so a page is rendered once per version for all of them. Either way the
 version lives in the database, so a store can only save renders, never serve a stale page.
 
+Signed-in readers get pages rendered for them, but the parts of a page that are the same for
+many of them (a post's heading and its buttons, see forum.discussions.views) are stored here as
+fragments: keyed by a digest of everything the fragment shows, so a changed post simply has a
+new key and an entry can never be stale (``fragment_key``, ``get_fragments``, ``put_fragments``;
+``FRAGMENT_CACHE_SECONDS`` only frees memory).
+
 Cached pages carry an ETag of their body and ``Cache-Control: no-cache``: a browser that
 asks again with ``If-None-Match`` gets a 304 without the body while nothing has changed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import threading
@@ -95,6 +102,28 @@ class PageStore:
             while self.size > self.max_bytes:
                 self._remove(next(iter(self.entries)))
 
+    def get_many(self, keys: list[tuple], max_age: float) -> list[bytes | None]:
+        """Bodies of many entries at once, None where missing or older than ``max_age``."""
+        now = time.monotonic()
+        found: list[bytes | None] = []
+        with self.lock:
+            for key in keys:
+                entry = self.entries.get(key)
+                if entry is not None and now - entry.stored_at > max_age:
+                    self._remove(key)
+                    entry = None
+                if entry is None:
+                    found.append(None)
+                else:
+                    self.entries.move_to_end(key)
+                    found.append(entry.body)
+        return found
+
+    def put_many(self, bodies: dict[tuple, bytes], max_age: float) -> None:
+        now = time.monotonic()
+        for key, body in bodies.items():
+            self.put(key, Entry(body, [], now))
+
     def clear(self) -> None:
         with self.lock:
             self.entries.clear()
@@ -143,6 +172,26 @@ class RedisPageStore:
         except self.errors:
             current_app.logger.warning("Page cache: Redis is unreachable", exc_info=True)
 
+    def get_many(self, keys: list[tuple], max_age: float) -> list[bytes | None]:
+        """One round trip for a page's fragments, however many."""
+        if not keys:
+            return []
+        try:
+            return self.redis.mget([self._name(key) for key in keys])
+        except self.errors:
+            current_app.logger.warning("Page cache: Redis is unreachable", exc_info=True)
+            return [None] * len(keys)
+
+    def put_many(self, bodies: dict[tuple, bytes], max_age: float) -> None:
+        pipeline = self.redis.pipeline(transaction=False)
+        for key, body in bodies.items():
+            if len(body) <= self.max_entry:
+                pipeline.set(self._name(key), body, ex=max(1, int(max_age)))
+        try:
+            pipeline.execute()
+        except self.errors:
+            current_app.logger.warning("Page cache: Redis is unreachable", exc_info=True)
+
     def clear(self) -> None:
         names = list(self.redis.scan_iter(match=self.PREFIX + "*", count=500))
         if names:
@@ -150,6 +199,35 @@ class RedisPageStore:
 
     def _name(self, key: tuple) -> str:
         return self.PREFIX + "\x1f".join(key)
+
+
+# Fragments ---------------------------------------------------------------------------------
+
+
+def fragment_key(*parts: object) -> tuple:
+    """A store key for a fragment of HTML that is a function of ``parts`` alone: callers put in
+    the parts everything the fragment shows (ids, states, names, times, language, zone), so an
+    entry can never be stale, only unused. Hashed: parts may be long or hold people's names."""
+    digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+    return ("fragment", digest)
+
+
+def get_fragments(keys: list[tuple]) -> list[str | None]:
+    """The stored fragments for ``keys`` (None where not stored), in one look-up."""
+    store = current_app.extensions.get("page_cache")
+    if store is None or not keys:
+        return [None] * len(keys)
+    seconds = current_app.config["FRAGMENT_CACHE_SECONDS"]
+    return [None if body is None else body.decode() for body in store.get_many(keys, seconds)]
+
+
+def put_fragments(fragments: dict[tuple, str]) -> None:
+    store = current_app.extensions.get("page_cache")
+    if store is not None and fragments:
+        store.put_many(
+            {key: html.encode() for key, html in fragments.items()},
+            current_app.config["FRAGMENT_CACHE_SECONDS"],
+        )
 
 
 # Writes bump the version --------------------------------------------------------------------
@@ -277,6 +355,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("PAGE_CACHE_SECONDS", 60)
     app.config.setdefault("PAGE_CACHE_MAX_BYTES", 64 * 1024 * 1024)
     app.config.setdefault("PAGE_CACHE_ENDPOINTS", DEFAULT_ENDPOINTS)
+    # Fragments are keyed by what they show, so they may live long; this only frees memory.
+    app.config.setdefault("FRAGMENT_CACHE_SECONDS", 24 * 3600)
     if not app.config["PAGE_CACHE"]:
         return
     if app.config.get("REDIS_URL"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, has_app_context
@@ -150,3 +151,49 @@ def can_lock_discussion(user, discussion: Discussion) -> bool:
 def require_lock_discussion(user, discussion: Discussion) -> None:
     if not can_lock_discussion(user, discussion):
         raise PermissionDenied("Only moderators and administrators can close a discussion.")
+
+
+@dataclass(frozen=True)
+class PostActions:
+    """What the viewer may do with one post: the buttons under it."""
+
+    vote: bool
+    reply: bool
+    edit: bool
+    delete: bool
+    feature: bool
+    warn: bool
+    flag: bool
+
+
+class ThreadRights:
+    """The post rules above, decided for a whole page of one discussion at once.
+
+    What depends only on the viewer and the discussion (signed in, active, banned, moderates
+    it, may reply, closed) is asked once; per post only the author, the state and the id
+    remain. ``for_post`` must agree with can_vote, can_edit_post, can_delete_post,
+    can_feature_post, can_warn_author and can_flag_post (a test compares them).
+    """
+
+    def __init__(self, user, discussion: Discussion):
+        self.user_id = user.id if is_signed_in(user) else None
+        self.active = is_active_member(user)
+        self.unbanned = self.user_id is not None and not user.is_banned()
+        self.moderates = can_moderate_discussion(user, discussion)
+        self.may_reply = can_reply(user, discussion)
+        # Authors edit their posts until the discussion closes; moderators always may.
+        self.edits_own = self.active and not closed_notice(discussion)
+
+    def for_post(self, post: Post) -> PostActions:
+        published = post.state is PostState.PUBLISHED
+        deleted = post.state is PostState.DELETED
+        own = self.user_id is not None and self.user_id == post.author_id
+        return PostActions(
+            vote=self.active and published and not own,
+            reply=self.may_reply and published,
+            edit=not deleted and self.active and (self.moderates or (own and self.edits_own)),
+            delete=not deleted and self.unbanned and (own or self.moderates),
+            feature=published and self.moderates,
+            warn=self.moderates and not own,
+            flag=self.active and published and not own,
+        )

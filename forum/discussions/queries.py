@@ -39,6 +39,18 @@ class ThreadPage:
     flagged: set[int] = field(default_factory=set)
     is_following: bool = False
     max_depth: int = 6
+    # Each post's HTML by id, put together by views.render_posts when the page is rendered.
+    rendered: dict[int, str] = field(default_factory=dict)
+
+    def posts(self) -> list[Post]:
+        """Every post shown, replies included, parents before their replies."""
+        found: list[Post] = []
+        waiting = list(reversed(self.roots))
+        while waiting:
+            post = waiting.pop()
+            found.append(post)
+            waiting.extend(reversed(getattr(post, "children", [])))
+        return found
 
 
 def max_depth() -> int:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
+from functools import partial
+from pathlib import Path
 
 from flask import (
     Blueprint,
     current_app,
     flash,
+    get_template_attribute,
     jsonify,
     redirect,
     render_template,
@@ -16,14 +20,19 @@ from flask import (
 )
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from forum.core.errors import ValidationFailed
 from forum.core.forms import show_refusal
+from forum.core.i18n import current_language
+from forum.core.pagecache import fragment_key, get_fragments, put_fragments
 from forum.discussions import permissions, queries, services
 from forum.discussions.forms import CommentForm, EditPostForm, ReplyForm
 from forum.discussions.models import Discussion, Post
 from forum.extensions import db, limiter
 from forum.moderation import services as moderation
+from forum.moderation.queries import is_featured
 
 bp = Blueprint("discussions", __name__)
 
@@ -67,6 +76,109 @@ def posting_limited(view):
 
 
 bp.add_app_template_global(permissions.closed_notice, "closed_notice")
+
+# Stands in for the viewer's form token in stored fragments. NUL never reaches a page from
+# what people type (forms drop control characters), so only the placeholder matches.
+TOKEN = "\x00csrf-token\x00"
+POST_TEMPLATE = "discussions/_post.html"
+
+
+def _fragments_version() -> str:
+    """Changes with the post template and the translations, so a new release never shows a
+    fragment an older one stored (in Redis, fragments outlive a restart)."""
+    app = current_app._get_current_object()
+    version = app.extensions.get("post_fragments_version")
+    if version is None:
+        digest = hashlib.blake2b(digest_size=8)
+        digest.update(app.jinja_env.loader.get_source(app.jinja_env, POST_TEMPLATE)[0].encode())
+        for directory in app.extensions["babel"].translation_directories:
+            for catalogue in sorted(Path(directory).glob("*/LC_MESSAGES/*.mo")):
+                digest.update(catalogue.read_bytes())
+        version = app.extensions["post_fragments_version"] = digest.hexdigest()
+    return version
+
+
+@bp.app_template_global()
+def render_posts(thread: queries.ThreadPage, discussion: Discussion) -> str:
+    """Fill ``thread.rendered`` with each post's <article>, from fragments stored for all
+    readers where possible (forum.core.pagecache), in one look-up and one store per page.
+
+    A post's heading is keyed by everything it shows and the reader's language and zone; its
+    buttons by what this reader may do with it (permissions decided once for the page, see
+    permissions.ThreadRights), their vote and flag, and the score. The text (stored as HTML
+    when written), the pending notice and the form token are added around them per reader.
+    Returns "" so a template calls it with ``{% do %}``."""
+    rights = permissions.ThreadRights(current_user, discussion)
+    common = (_fragments_version(), request.script_root, current_language())
+    zone = getattr(current_user, "timezone", None)
+    posts = thread.posts()
+    pinned = {post.id: is_featured(post) for post in posts}
+    can = {post.id: rights.for_post(post) for post in posts if not post.is_deleted}
+    wanted: dict[tuple, Callable[[], str]] = {}
+    parts: dict[int, tuple[tuple, tuple | None]] = {}
+    for post in posts:
+        author = post.author
+        head = fragment_key(
+            "post-head",
+            *common,
+            zone,
+            post.id,
+            post.state.value,
+            post.depth == 0,
+            author.username,
+            author.display_name,
+            post.created_at,
+            post.edited_at,
+            pinned[post.id],
+        )
+        wanted[head] = partial(_render, "post_head", post, pinned[post.id])
+        actions = None
+        if post.id in can:
+            voted, flagged = post.id in thread.voted, post.id in thread.flagged
+            actions = fragment_key(
+                "post-actions",
+                *common,
+                post.id,
+                author.display_name,
+                post.score,
+                can[post.id],
+                voted,
+                flagged,
+                pinned[post.id],
+            )
+            wanted[actions] = partial(
+                _render, "post_actions", post, can[post.id], voted, flagged, pinned[post.id], TOKEN
+            )
+        parts[post.id] = (head, actions)
+    keys = list(wanted)
+    html = dict(zip(keys, get_fragments(keys), strict=True))
+    made = {key: wanted[key]() for key, found in html.items() if found is None}
+    put_fragments(made)
+    html.update(made)
+    token = None
+    for post in posts:
+        head, actions = parts[post.id]
+        pieces = [html[head]]
+        if not post.is_deleted:
+            if post.is_pending:
+                pieces.append(
+                    _render("post_status", post, permissions.is_author(current_user, post))
+                )
+            pieces.append(f'<div class="post-body">{post.body_html}</div>')
+            shown = html[actions]
+            if TOKEN in shown:
+                # Asked only when a form needs it: an anonymous reader's page must set no
+                # session cookie.
+                token = token or generate_csrf()
+                shown = shown.replace(TOKEN, token)
+            pieces.append(shown)
+        pieces.append("</article>")
+        thread.rendered[post.id] = Markup("".join(pieces))
+    return ""
+
+
+def _render(macro: str, *args) -> str:
+    return str(get_template_attribute(POST_TEMPLATE, macro)(*args))
 
 
 def _post_url(post: Post) -> str:
