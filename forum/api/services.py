@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import secrets
+import socket
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from forum.accounts.models import User
@@ -30,6 +34,8 @@ EVENTS = {
 }
 # Set on the database session when a delivery was queued: the sender is woken after commit.
 DELIVERY_QUEUED = "forum.webhook-queued"
+# IPv6 prefixes that carry an IPv4 address inside (NAT64, 6to4 is read by ipaddress itself).
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 # Tokens -----------------------------------------------------------------------------------
@@ -42,13 +48,15 @@ def create_token(
     permissions.require_manage_tokens(actor)
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed("name", "Name the token, e.g. after the script that uses it.")
+        raise ValidationFailed("name", _("Name the token, e.g. after the script that uses it."))
     if len(name) > MAX_TOKEN_NAME:
-        raise ValidationFailed("name", f"Keep the name under {MAX_TOKEN_NAME} characters.")
+        raise ValidationFailed(
+            "name", _("Keep the name under %(max)d characters.", max=MAX_TOKEN_NAME)
+        )
     try:
         scope = TokenScope(scope)
     except ValueError:
-        raise ValidationFailed("scope", "Choose read or write.") from None
+        raise ValidationFailed("scope", _("Choose read or read and write.")) from None
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=actor.id,
@@ -85,20 +93,89 @@ def note_token_used(token: ApiToken, now: datetime | None = None) -> bool:
 # Webhooks ---------------------------------------------------------------------------------
 
 
+class InternalTarget(OSError):
+    """A webhook's host is, or resolves to, an address inside the network (loopback, private,
+    link-local such as a cloud's metadata service, reserved): an admin's URL must not make
+    the server reach what only it can reach."""
+
+    def __init__(self, host: str, address: str):
+        super().__init__(f"{host} is an internal address ({address}); webhooks are not sent there")
+        self.host = host
+        self.address = address
+
+
+def internal_targets_allowed() -> bool:
+    """``WEBHOOK_ALLOW_INTERNAL`` (forum.cfg): for tests and a receiver on the same machine."""
+    return bool(current_app.config.get("WEBHOOK_ALLOW_INTERNAL", False))
+
+
+def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = address.ipv4_mapped or address.sixtofour
+        if inner is None and address in NAT64:
+            inner = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if inner is None and address.teredo:
+            inner = address.teredo[1]
+        if inner is not None and not _is_public(inner):
+            return False
+    return address.is_global and not address.is_multicast
+
+
+def public_address(host: str, port: int) -> str:
+    """The address to connect to for ``host``: the first it resolves to, when every one is
+    public. Raises InternalTarget, or OSError when the name does not resolve. The caller
+    connects to the address returned, so a second lookup cannot answer differently."""
+    name = host.rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        raise InternalTarget(host, "localhost")
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+    for address in addresses:
+        if not _is_public(address):
+            raise InternalTarget(host, str(address))
+    if not addresses:
+        raise OSError(f"{host} has no address")
+    return str(addresses[0])
+
+
 def _checked_url(url: str) -> str:
     url = (url or "").strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationFailed("url", "Give an address starting with https:// (or http://).")
+        raise ValidationFailed("url", _("Give an address starting with https:// (or http://)."))
     if len(url) > MAX_URL:
-        raise ValidationFailed("url", f"Keep the address under {MAX_URL} characters.")
+        raise ValidationFailed("url", _("Keep the address under %(max)d characters.", max=MAX_URL))
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise ValidationFailed(
+            "url", _("Give an address starting with https:// (or http://).")
+        ) from None
+    if not internal_targets_allowed():
+        try:
+            public_address(parts.hostname, port)
+        except InternalTarget as refused:
+            raise ValidationFailed(
+                "url",
+                _(
+                    "%(host)s is an address inside the network (%(address)s): webhooks are "
+                    "sent only to systems reachable from the internet.",
+                    host=parts.hostname,
+                    address=refused.address,
+                ),
+            ) from None
+        except (OSError, ValueError, UnicodeError):
+            raise ValidationFailed(
+                "url",
+                _("No address was found for %(host)s: check the name.", host=parts.hostname),
+            ) from None
     return url
 
 
 def _checked_events(events: list[str]) -> str:
     chosen = [event for event in EVENTS if event in (events or [])]
     if not chosen or len(chosen) != len(set(events)):
-        raise ValidationFailed("events", "Choose at least one of the events listed.")
+        raise ValidationFailed("events", _("Choose at least one of the events listed."))
     return " ".join(chosen)
 
 

@@ -23,6 +23,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf, validate_csrf
@@ -64,7 +65,7 @@ def _bearer() -> str | None:
     header = request.headers.get("Authorization")
     if header is None:
         return None
-    scheme, _, raw = header.partition(" ")
+    scheme, _space, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         raise Unauthorized("Send the token as “Authorization: Bearer <token>”.")
     return raw.strip()
@@ -74,7 +75,7 @@ def _rate_key() -> str:
     """Limits count per person (by token or cookie), or per address."""
     header = request.headers.get("Authorization", "")
     if header:
-        _scheme, _, raw = header.partition(" ")
+        _scheme, _space, raw = header.partition(" ")
         token = queries.token_for_secret(raw.strip())
         if token is not None:
             return f"user:{token.user_id}"
@@ -657,7 +658,11 @@ def revoke_token(token_id: int):
     services.revoke_token(actor, token)
     db.session.commit()
     flash(
-        f"The token “{token.name}” is revoked: scripts using it are refused from now on.", "success"
+        _(
+            "The token “%(name)s” is revoked: scripts using it are refused from now on.",
+            name=token.name,
+        ),
+        "success",
     )
     return redirect(url_for("api_pages.list_tokens"))
 
@@ -703,13 +708,15 @@ def _webhook_action(webhook_id: int, act) -> object:
 
 def _pause(active: bool, actor, webhook) -> str:
     services.set_webhook_active(actor, webhook, active)
-    return f"{webhook.url} is {'sent events again' if active else 'paused'}."
+    if active:
+        return _("%(url)s is sent events again.", url=webhook.url)
+    return _("%(url)s is paused.", url=webhook.url)
 
 
 def _delete(actor, webhook) -> str:
     url = webhook.url
     services.delete_webhook(actor, webhook)
-    return f"The webhook to {url} is deleted."
+    return _("The webhook to %(url)s is deleted.", url=url)
 
 
 @pages.post("/admin/webhooks/<int:webhook_id>/pause")

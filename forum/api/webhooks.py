@@ -8,6 +8,12 @@ a growing pause (1, 2, 4… minutes) until ``WEBHOOK_MAX_ATTEMPTS``.
 Every request carries ``X-Forum-Signature: t=<unix time>,v1=<hex>``, where the hex is the
 HMAC-SHA256, keyed with the webhook's secret, of ``<unix time>.`` followed by the body's bytes.
 A receiver recomputes it, compares in constant time and refuses old timestamps (replays).
+
+Only addresses on the internet are sent anything: the host is resolved at each delivery, an
+internal answer (loopback, private, link-local, reserved) fails the delivery, and the
+connection goes to the address that was checked. Redirects are not followed, and no proxy
+from the environment is used. ``WEBHOOK_ALLOW_INTERNAL`` lifts the check (tests, a receiver
+on the same machine).
 """
 
 from __future__ import annotations
@@ -15,7 +21,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import http.client
 import json
+import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -169,8 +177,74 @@ def _claim(delivery_id: int, now: datetime) -> bool:
     return result.rowcount == 1
 
 
+class _CheckedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the address ``public_address`` checked, not to a second lookup's."""
+
+    def __init__(self, *args, allow_internal: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.allow_internal = allow_internal
+
+    def _open_socket(self) -> socket.socket:
+        address = (
+            self.host if self.allow_internal else services.public_address(self.host, self.port)
+        )
+        return socket.create_connection((address, self.port), self.timeout, self.source_address)
+
+    def connect(self) -> None:
+        self.sock = self._open_socket()
+
+
+class _CheckedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args, allow_internal: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.allow_internal = allow_internal
+
+    _open_socket = _CheckedHTTPConnection._open_socket
+
+    def connect(self) -> None:
+        # The certificate is checked against the name, as for any https request.
+        self.sock = self._context.wrap_socket(self._open_socket(), server_hostname=self.host)
+
+
+class _CheckedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, allow_internal: bool):
+        super().__init__()
+        self.allow_internal = allow_internal
+
+    def http_open(self, req):
+        connection = functools.partial(_CheckedHTTPConnection, allow_internal=self.allow_internal)
+        return self.do_open(connection, req)
+
+
+class _CheckedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, allow_internal: bool):
+        super().__init__()
+        self.allow_internal = allow_internal
+
+    def https_open(self, req):
+        connection = functools.partial(_CheckedHTTPSConnection, allow_internal=self.allow_internal)
+        return self.do_open(connection, req, context=self._context)
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A 3xx is the receiver's answer (a failure), not an address to go to next."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+def _opener(allow_internal: bool) -> urllib.request.OpenerDirector:
+    return urllib.request.build_opener(
+        urllib.request.ProxyHandler({}),
+        _CheckedHTTPHandler(allow_internal),
+        _CheckedHTTPSHandler(allow_internal),
+        _NoRedirects(),
+    )
+
+
 def _post(delivery: WebhookDelivery, now: datetime) -> int:
-    """POST the delivery; returns the HTTP status (raises OSError when nobody answers)."""
+    """POST the delivery; returns the HTTP status (raises OSError when nobody answers, and
+    InternalTarget when the host is inside the network)."""
     body = delivery.payload.encode()
     request = urllib.request.Request(
         delivery.webhook.url,
@@ -185,12 +259,17 @@ def _post(delivery: WebhookDelivery, now: datetime) -> int:
         },
     )
     timeout = current_app.config.get("WEBHOOK_TIMEOUT", 10)
+    opener = _opener(services.internal_targets_allowed())
     try:
-        # The address is an admin's http(s) URL, checked when the webhook was made.
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # nosec B310
+        # An admin's http(s) URL; the handlers check the address it resolves to.
+        with opener.open(request, timeout=timeout) as response:  # nosec B310
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
+    except urllib.error.URLError as error:
+        if isinstance(error.reason, services.InternalTarget):
+            raise error.reason from None
+        raise
 
 
 def send_due(now: datetime | None = None, limit: int = 100) -> DeliveryReport:
@@ -212,9 +291,13 @@ def send_due(now: datetime | None = None, limit: int = 100) -> DeliveryReport:
         if not _claim(delivery_id, now):
             continue
         delivery = db.session.get(WebhookDelivery, delivery_id, populate_existing=True)
+        refused = False
         try:
             status = _post(delivery, now)
             error = "" if 200 <= status < 300 else f"HTTP {status}"
+        except services.InternalTarget as failure:
+            # Asking again would be refused again: the delivery fails at once.
+            status, error, refused = None, f"Refused: {failure}", True
         except (OSError, ValueError) as failure:
             status, error = None, f"{type(failure).__name__}: {failure}"
         delivery.last_status = status
@@ -223,7 +306,7 @@ def send_due(now: datetime | None = None, limit: int = 100) -> DeliveryReport:
             delivery.state = DeliveryState.DELIVERED
             delivery.delivered_at = utc_now()
             report.delivered += 1
-        elif delivery.attempts >= max_attempts:
+        elif refused or delivery.attempts >= max_attempts:
             delivery.state = DeliveryState.FAILED
             report.failed += 1
         else:

@@ -55,6 +55,12 @@ class Receiver:
         self.server.server_close()
 
 
+@pytest.fixture(autouse=True)
+def _internal_targets_allowed(app, monkeypatch):
+    """The receiver listens on loopback, which webhooks refuse unless the setting allows it."""
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_INTERNAL", True)
+
+
 @pytest.fixture
 def receiver():
     with Receiver() as running:
