@@ -10,7 +10,10 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
+from babel.dates import format_datetime
 from flask import Response, current_app, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from forum.core.db import utc_now
@@ -46,14 +49,14 @@ def _subject(post: Post) -> str:
         return discussion.article.title
     if discussion.session is not None:
         return discussion.session.title
-    return "a discussion"
+    return _("a discussion")
 
 
 def post_entry(post: Post) -> AtomEntry:
     url = absolute("discussions.show_post", post_id=post.id)
     return AtomEntry(
         id=url,
-        title=f"{post.author.display_name} on “{_subject(post)}”",
+        title=_("%(name)s on “%(subject)s”", name=post.author.display_name, subject=_subject(post)),
         url=url,
         published=post.created_at,
         updated=post.edited_at or post.created_at,
@@ -63,26 +66,33 @@ def post_entry(post: Post) -> AtomEntry:
     )
 
 
+def _cancelled(text: str) -> str:
+    return _("Cancelled: %(what)s", what=text)
+
+
 def session_entry(session: GroupSession) -> AtomEntry:
-    status = "Cancelled: " if session.is_cancelled else ""
     # A feed has no reader's zone: the time is given in the zone the session was set in.
     starts = local(session.starts_at, session.timezone)
-    when = f"{starts:%A %-d %B %Y, %H:%M} {starts.tzname()}"
-    place = session.place or ("online" if session.online_url else "")
+    day = format_datetime(starts, "EEEE d MMMM y, HH:mm", tzinfo=starts.tzinfo, locale=get_locale())
+    when = f"{day} {starts.tzname()}"
+    place = session.place or (_("online") if session.online_url else "")
     details = Markup("<p>{}</p>").format(f"{when}, {place}" if place else when)
     if session.topic:
-        details += Markup("<p>Topic: {}</p>").format(session.topic)
+        details += Markup("<p>{}</p>").format(_("Topic: %(topic)s", topic=session.topic))
     url = absolute("groups.show_session", slug=session.group.slug, session_id=session.id)
+    title = session.title
+    if session.is_cancelled:
+        title, when = _cancelled(title), _cancelled(when)
     return AtomEntry(
         id=url,
-        title=f"{status}{session.title}",
+        title=title,
         url=url,
         published=session.created_at,
         updated=session.updated_at,
         author=session.group.name,
         # The agenda is stored as sanitised HTML, rendered when it was written.
         content_html=str(details + Markup(session.agenda_html)),  # nosec B704
-        summary=f"{status}{when}",
+        summary=when,
     )
 
 

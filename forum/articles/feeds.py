@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from forum.accounts.models import User
@@ -48,12 +49,17 @@ def add_feed(actor: User, url: str, now: datetime | None = None) -> Feed:
     permissions.require_manage_feeds(actor)
     try:
         url = check_feed_url(url or "")
-    except FeedFormatError as error:
-        raise ValidationFailed("url", _sentence(str(error))) from None
+    except FeedFormatError:
+        # Its one refusal, said in the reader's language (the fetcher's words are for logs).
+        raise ValidationFailed(
+            "url", _("A feed address starts with http:// or https://.")
+        ) from None
     if len(url) > MAX_URL:
-        raise ValidationFailed("url", f"Feed addresses are limited to {MAX_URL} characters.")
+        raise ValidationFailed(
+            "url", _("Feed addresses are limited to %(limit)s characters.", limit=MAX_URL)
+        )
     if db.session.scalar(select(Feed.id).where(Feed.url == url)) is not None:
-        raise ValidationFailed("url", "This feed is followed already.")
+        raise ValidationFailed("url", _("This feed is followed already."))
     feed = Feed(url=url, created_at=now or utc_now())
     db.session.add(feed)
     db.session.flush()

@@ -5,6 +5,7 @@ articles (articles.show_feed)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from forum.articles import atom, feeds, permissions, queries
@@ -34,8 +35,8 @@ def show_discussion_feed(slug: str):
     return atom.atom_response(
         "feeds/entries.atom.xml",
         max(filter(None, (changed, article.updated_at))),
-        title=f"Discussion of “{article.title}”",
-        subtitle="The newest comments in the article's discussion.",
+        title=_("Discussion of “%(title)s”", title=article.title),
+        subtitle=_("The newest comments in the article's discussion."),
         self_url=atom.absolute(".show_discussion_feed", slug=article.slug),
         page_url=atom.absolute("articles.show_article", slug=article.slug),
         entries=[atom.post_entry(post) for post in posts],
@@ -49,8 +50,8 @@ def show_group_sessions_feed(slug: str):
     return atom.atom_response(
         "feeds/entries.atom.xml",
         max((session.updated_at for session in sessions), default=group.created_at),
-        title=f"{group.name}: sessions",
-        subtitle="The group's sessions, latest first; a cancellation updates its entry.",
+        title=_("%(group)s: sessions", group=group.name),
+        subtitle=_("The group's sessions, latest first; a cancellation updates its entry."),
         self_url=atom.absolute(".show_group_sessions_feed", slug=group.slug),
         page_url=atom.absolute("groups.show_group", slug=group.slug),
         entries=[atom.session_entry(session) for session in sessions],
@@ -65,8 +66,8 @@ def show_group_posts_feed(slug: str):
     return atom.atom_response(
         "feeds/entries.atom.xml",
         changed or group.created_at,
-        title=f"{group.name}: posts",
-        subtitle="The newest posts in the group's discussions of articles and sessions.",
+        title=_("%(group)s: posts", group=group.name),
+        subtitle=_("The newest posts in the group's discussions of articles and sessions."),
         self_url=atom.absolute(".show_group_posts_feed", slug=group.slug),
         page_url=atom.absolute("groups.show_group", slug=group.slug),
         entries=[atom.post_entry(post) for post in posts],
@@ -103,7 +104,10 @@ def add_feed():
             show_refusal(form, error)
         else:
             db.session.commit()
-            flash(f"The site follows {feed.url} now; the worker polls it shortly.", "success")
+            flash(
+                _("The site follows %(url)s now; the worker polls it shortly.", url=feed.url),
+                "success",
+            )
             return redirect(url_for(".admin_feeds"))
     return _admin_page(form, 400)
 
@@ -111,7 +115,7 @@ def add_feed():
 def _acted_on(feed_id: int):
     permissions.require_manage_feeds(current_user)
     if not FeedActionForm().validate_on_submit():
-        abort(400, "This form had expired; reload the page and try again.")
+        abort(400, _("This form had expired; reload the page and try again."))
     return queries.get_feed(feed_id)
 
 
@@ -130,5 +134,7 @@ def remove_feed(feed_id: int):
     url = feed.url
     feeds.remove_feed(current_user, feed)
     db.session.commit()
-    flash(f"The site no longer follows {url}; the articles it brought stay.", "success")
+    flash(
+        _("The site no longer follows %(url)s; the articles it brought stay.", url=url), "success"
+    )
     return redirect(url_for(".admin_feeds"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, StringField, SubmitField, TextAreaField, URLField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -10,28 +11,28 @@ from forum.core.forms import Form
 
 
 class ArticleForm(Form):
-    title = StringField("Title", validators=[DataRequired(), Length(max=MAX_TITLE)])
-    publication = StringField("Publication", validators=[Length(max=MAX_PUBLICATION)])
-    author_name = StringField("Author's name", validators=[Length(max=200)])
-    author_bio = TextAreaField("About the author", validators=[Length(max=5000)])
-    published_on = DateField("Published on", validators=[Optional()])
-    body_md = TextAreaField("Text (markdown)", validators=[DataRequired(), Length(max=200_000)])
-    figure_lines = TextAreaField("Photo captions", validators=[Length(max=20_000)])
-    reading_lines = TextAreaField("Further reading", validators=[Length(max=20_000)])
-    group_lines = TextAreaField("Discussion groups", validators=[Length(max=2_000)])
-    is_hidden = BooleanField("Hide this article from readers")
-    submit = SubmitField("Save article")
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=MAX_TITLE)])
+    publication = StringField(_l("Publication"), validators=[Length(max=MAX_PUBLICATION)])
+    author_name = StringField(_l("Author's name"), validators=[Length(max=200)])
+    author_bio = TextAreaField(_l("About the author"), validators=[Length(max=5000)])
+    published_on = DateField(_l("Published on"), validators=[Optional()])
+    body_md = TextAreaField(_l("Text (markdown)"), validators=[DataRequired(), Length(max=200_000)])
+    figure_lines = TextAreaField(_l("Photo captions"), validators=[Length(max=20_000)])
+    reading_lines = TextAreaField(_l("Further reading"), validators=[Length(max=20_000)])
+    group_lines = TextAreaField(_l("Discussion groups"), validators=[Length(max=2_000)])
+    is_hidden = BooleanField(_l("Hide this article from readers"))
+    submit = SubmitField(_l("Save article"))
 
 
 class FeedForm(Form):
     url = URLField(
-        "Feed address (RSS or Atom)",
+        _l("Feed address (RSS or Atom)"),
         validators=[
-            InputRequired(message="Enter the address of an RSS or Atom feed."),
+            InputRequired(message=_l("Enter the address of an RSS or Atom feed.")),
             Length(max=1000),
         ],
     )
-    submit = SubmitField("Follow this feed")
+    submit = SubmitField(_l("Follow this feed"))
 
 
 class FeedActionForm(Form):

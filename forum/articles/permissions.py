@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from forum.accounts.permissions import is_admin
 from forum.core.errors import PermissionDenied
 
@@ -12,7 +14,7 @@ def can_edit_articles(user) -> bool:
 
 def require_edit_articles(user) -> None:
     if not can_edit_articles(user):
-        raise PermissionDenied("Only administrators can create and edit articles.")
+        raise PermissionDenied(_("Only administrators can create and edit articles."))
 
 
 def can_manage_feeds(user) -> bool:
@@ -21,4 +23,4 @@ def can_manage_feeds(user) -> bool:
 
 def require_manage_feeds(user) -> None:
     if not can_manage_feeds(user):
-        raise PermissionDenied("Only administrators can choose the feeds the site follows.")
+        raise PermissionDenied(_("Only administrators can choose the feeds the site follows."))

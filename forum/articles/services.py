@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from forum.accounts.models import User
@@ -24,10 +25,12 @@ from forum.articles.textformat import (
     ParsedFigure,
     ParsedReading,
     figures_from_lines,
+    figures_to_lines,
     noon_utc,
     parse_article_text,
     plain_markdown,
     readings_from_lines,
+    readings_to_lines,
     render_body,
     summary_of,
 )
@@ -38,6 +41,8 @@ from forum.core.text import normalise_whitespace, slugify
 from forum.discussions.services import ensure_public_discussion
 from forum.extensions import db
 from forum.groups.services import ensure_group
+from forum.moderation.log import record
+from forum.moderation.models import Action
 
 SLUG_LENGTH = 80
 # Paths under /articles/ that are pages, not articles.
@@ -159,15 +164,18 @@ class ArticleInput:
 def _checked(values: ArticleInput) -> tuple[list[ParsedFigure], list[ParsedReading], list[str]]:
     title = normalise_whitespace(values.title)
     if not title:
-        raise ValidationFailed("title", "Give the article a title.")
+        raise ValidationFailed("title", _("Give the article a title."))
     if len(title) > MAX_TITLE:
-        raise ValidationFailed("title", f"Keep the title under {MAX_TITLE} characters.")
+        raise ValidationFailed(
+            "title", _("Keep the title under %(limit)s characters.", limit=MAX_TITLE)
+        )
     if len(values.publication) > MAX_PUBLICATION:
         raise ValidationFailed(
-            "publication", f"Keep the publication under {MAX_PUBLICATION} characters."
+            "publication",
+            _("Keep the publication under %(limit)s characters.", limit=MAX_PUBLICATION),
         )
     if not values.body_md.strip():
-        raise ValidationFailed("body_md", "Write the article's text.")
+        raise ValidationFailed("body_md", _("Write the article's text."))
     try:
         figures = figures_from_lines(values.figure_lines)
     except ArticleFormatError as error:
@@ -177,21 +185,84 @@ def _checked(values: ArticleInput) -> tuple[list[ParsedFigure], list[ParsedReadi
     return figures, readings, [name for name in groups if name]
 
 
+# What the audit log names each field of the editor by (stored text: English, like the log).
+AUDITED_FIELDS = {
+    "title": "title",
+    "publication": "publication",
+    "author_name": "author's name",
+    "author_bio": "about the author",
+    "published_on": "published on",
+    "is_hidden": "hidden from readers",
+    "figures": "photo captions",
+    "readings": "further reading",
+    "groups": "discussion groups",
+    "body_md": "text",
+}
+
+
+def _audited(article: Article) -> dict[str, str]:
+    """The article's fields as the editor shows them, to compare before and after a save."""
+    return {
+        "title": article.title,
+        "publication": article.publication,
+        "author_name": article.author_name,
+        "author_bio": article.author_bio,
+        "published_on": article.published_at.date().isoformat(),
+        "is_hidden": "yes" if article.is_hidden else "no",
+        "figures": figures_to_lines(article.figures),
+        "readings": readings_to_lines(article.further_reading),
+        "groups": "\n".join(group.name for group in article.groups),
+        "body_md": article.body_md,
+    }
+
+
+def _record_edit(
+    actor: User, article: Article, before: dict[str, str] | None, now: datetime
+) -> None:
+    """One row of the audit log for a save that changed something: the reason lists each
+    changed field with its old and new value; the text's two versions go in before/after."""
+    after = _audited(article)
+    if before is None:
+        record(actor, Action.ADMIN, now, subject=f"Wrote the article “{article.title}”")
+        return
+    changed = [name for name in AUDITED_FIELDS if before[name] != after[name]]
+    if not changed:
+        return
+    lines = [
+        f"{AUDITED_FIELDS[name]}: “{before[name]}” → “{after[name]}”"
+        for name in changed
+        if name != "body_md"
+    ]
+    text_changed = "body_md" in changed
+    if text_changed:
+        lines.append("text changed")
+    record(
+        actor,
+        Action.ADMIN,
+        now,
+        subject=f"Edited the article “{article.title}”",
+        reason="\n".join(lines),
+        before=before["body_md"] if text_changed else None,
+        after=after["body_md"] if text_changed else None,
+    )
+
+
 def save_article(
     actor: User, article: Article | None, values: ArticleInput, now: datetime | None = None
 ) -> Article:
-    """Create an article (``article`` None) or change one. The slug is made from the first
-    title and kept, so links stay valid when the title is edited."""
+    """Create an article (``article`` None) or change one, and write it in the audit log. The
+    slug is made from the first title and kept, so links stay valid when the title is edited."""
     permissions.require_edit_articles(actor)
     now = now or utc_now()
     figures, readings, group_names = _checked(values)
     title = normalise_whitespace(values.title)
     created = article is None
+    before = None if created else _audited(article)
     if article is None:
         slug = slug_for(title)
         if _find_by_slug(slug) is not None:
             raise ValidationFailed(
-                "title", "An article with this title already exists; choose another title."
+                "title", _("An article with this title already exists; choose another title.")
             )
         article = Article(slug=slug, published_at=now, created_at=now)
         db.session.add(article)
@@ -206,4 +277,6 @@ def save_article(
     article.is_hidden = values.is_hidden
     article.updated_at = now
     set_contents(article, values.body_md.strip(), figures, readings, group_names, keep_groups=False)
-    return finish_saving(article, created)
+    saved = finish_saving(article, created)
+    _record_edit(actor, saved, before, now)
+    return saved

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
 import nh3
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from forum.core.text import _markdown, excerpt, normalise_whitespace, sanitise_html
@@ -318,14 +319,22 @@ def figures_from_lines(text: str) -> list[ParsedFigure]:
         parts = [part.strip() for part in line.split("|")]
         if len(parts) > 3 or not parts[0]:
             raise ArticleFormatError(
-                f"Line {number}: write each figure as “caption | credit” "
-                "or “caption | credit | paragraph number”."
+                _(
+                    "Line %(number)s: write each figure as “caption | credit” "
+                    "or “caption | credit | paragraph number”.",
+                    number=number,
+                )
             )
         after = len(figures) and figures[-1].after_paragraph
         if len(parts) == 3 and parts[2]:
             if not parts[2].isdigit():
                 raise ArticleFormatError(
-                    f"Line {number}: the paragraph number must be a whole number, not “{parts[2]}”."
+                    _(
+                        "Line %(number)s: the paragraph number must be a whole number, "
+                        "not “%(value)s”.",
+                        number=number,
+                        value=parts[2],
+                    )
                 )
             after = int(parts[2])
         figures.append(

@@ -3,8 +3,12 @@ feed. Rules are in services; reads in queries."""
 
 from __future__ import annotations
 
+from babel.lists import format_list
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from forum.articles import permissions, queries, services
 from forum.articles.atom import atom_response
@@ -45,7 +49,7 @@ def show_article(slug: str):
         # A group's own discussion of the article, shown in place of the public one.
         chosen = [d for d in group_discussions if d.group.slug == group_slug]
         if not chosen:
-            abort(404, "This group has no discussion of this article that you can see.")
+            abort(404, _("This group has no discussion of this article that you can see."))
         discussion = chosen[0]
     thread = thread_page(
         current_user,
@@ -59,7 +63,14 @@ def show_article(slug: str):
         discussion=discussion,
         thread=thread,
         group_discussions=group_discussions,
+        list_of=_list_of,
     )
+
+
+def _list_of(items: list[Markup]) -> Markup:
+    """``items`` (already escaped) as one list in the reader's language: "A, B and C"."""
+    # The separators come from the locale's data, never from users.
+    return Markup(format_list(items, locale=get_locale()))  # nosec B704
 
 
 def _input(form: ArticleForm) -> services.ArticleInput:
@@ -86,7 +97,7 @@ def _save(form: ArticleForm, article: Article | None):
             show_refusal(form, error)
         else:
             db.session.commit()
-            flash("The article is saved.", "success")
+            flash(_("The article is saved."), "success")
             return redirect(url_for(".show_article", slug=article.slug))
     status = 400 if form.errors else 200
     return render_template("articles/edit.html", form=form, article=article), status
@@ -121,4 +132,7 @@ def show_feed():
         max((article.updated_at for article in articles), default=None),
         articles=articles,
         base_url=current_app.config["BASE_URL"].rstrip("/"),
+        # Said here: the feed templates are XML, which the catalogue does not read.
+        title=_("%(site)s: articles", site=current_app.config["SITE_NAME"]),
+        subtitle=_("New articles, each with its discussion."),
     )

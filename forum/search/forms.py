@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SearchField, StringField
 from wtforms.validators import Length, Optional
 
@@ -13,11 +14,11 @@ class SearchForm(Form):
     class Meta:
         csrf = False
 
-    q = SearchField("Search for", validators=[Optional(), Length(max=200)])
+    q = SearchField(_l("Search for"), validators=[Optional(), Length(max=200)])
     article = StringField(
-        "In the discussion of the article (its address name)", validators=[Optional()]
+        _l("In the discussion of the article (its address name)"), validators=[Optional()]
     )
-    group = StringField("In the group (its address name)", validators=[Optional()])
-    author = StringField("Posts by (user name)", validators=[Optional()])
-    since = DateField("From", validators=[Optional()])
-    until = DateField("Until (inclusive)", validators=[Optional()])
+    group = StringField(_l("In the group (its address name)"), validators=[Optional()])
+    author = StringField(_l("Posts by (user name)"), validators=[Optional()])
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("Until (inclusive)"), validators=[Optional()])

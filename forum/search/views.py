@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from forum.accounts.queries import find_user_by_username
@@ -25,16 +26,16 @@ def _filters(form: SearchForm) -> queries.Filters | None:
         try:
             filters.article = get_article_for(current_user, form.article.data.strip())
         except NotVisible:
-            form.article.errors.append("There is no article at that address.")
+            form.article.errors.append(_("There is no article at that address."))
     if form.group.data:
         try:
             filters.group = get_group_for(current_user, form.group.data.strip())
         except NotVisible:
-            form.group.errors.append("There is no group with that address name.")
+            form.group.errors.append(_("There is no group with that address name."))
     if form.author.data:
         filters.author = find_user_by_username(form.author.data.strip().lstrip("@"))
         if filters.author is None:
-            form.author.errors.append("There is nobody with that user name.")
+            form.author.errors.append(_("There is nobody with that user name."))
     if form.since.data:
         filters.since = datetime.combine(form.since.data, time(), UTC)
     if form.until.data:
