@@ -29,6 +29,8 @@ SQLITE_TABLES = ("posts_search", "articles_search")
 # FTS5 keeps its index in shadow tables named after the virtual table.
 SQLITE_SHADOWS = ("_data", "_idx", "_docsize", "_config", "_content")
 PG_INDEXES = ("ix_posts_search", "ix_articles_search")
+# Porter stemming ("sanctioned" finds "sanctions"), accents ignored; search snippets use it too.
+FTS5_TOKENIZER = "tokenize='porter unicode61 remove_diacritics 2'"
 
 
 def _fts_triggers(table: str, index: str, columns: tuple[str, ...]) -> list[str]:
@@ -47,12 +49,11 @@ def _fts_triggers(table: str, index: str, columns: tuple[str, ...]) -> list[str]
 
 
 def _sqlite_statements() -> list[str]:
-    tokenizer = "tokenize='porter unicode61 remove_diacritics 2'"
     return [
         "CREATE VIRTUAL TABLE IF NOT EXISTS posts_search USING fts5("
-        f"body_md, content='posts', content_rowid='id', {tokenizer})",
+        f"body_md, content='posts', content_rowid='id', {FTS5_TOKENIZER})",
         "CREATE VIRTUAL TABLE IF NOT EXISTS articles_search USING fts5("
-        f"title, body_md, content='articles', content_rowid='id', {tokenizer})",
+        f"title, body_md, content='articles', content_rowid='id', {FTS5_TOKENIZER})",
         *_fts_triggers("posts", "posts_search", ("body_md",)),
         *_fts_triggers("articles", "articles_search", ("title", "body_md")),
         # Rows written before the index existed (an upgrade of a populated database).

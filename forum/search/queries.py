@@ -6,13 +6,16 @@ before either engine sees it, so no operator syntax (quotes, ``*``, ``NEAR(``, `
 the engine and every input is a valid query. All the words must match (a post about "arctic
 shipping" is found by "arctic shipping", not by "arctic" alone ranked below it).
 
-A page costs three queries: the page of ranked matches, the capped count, and the snippets
-and objects of the page's ten or twenty results.
+A page costs the same few queries however many match: the window's edge (SQLite), the best
+visible posts, the best visible articles, the capped count, and the page's objects. Posts are
+ranked from the index alone before any post row is read, and only the page's texts are
+snippeted (see _ranked_page and _fts5_snippets for why).
 """
 
 from __future__ import annotations
 
 import re
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
@@ -41,7 +44,7 @@ from forum.core.pagination import Page
 from forum.discussions.models import Discussion, Post, PostState
 from forum.extensions import db
 from forum.groups.models import Group, GroupSession, Membership, MemberState, Visibility
-from forum.search.models import PG_CONFIG, PG_POST_COLUMN
+from forum.search.models import FTS5_TOKENIZER, PG_CONFIG, PG_POST_COLUMN
 
 PER_PAGE = 20
 # Counting every match of a common word costs as much as ranking them; past this many the
@@ -52,6 +55,8 @@ MAX_WORDS = 12
 # the page may. Past this many matches only the newest are ranked: recent conversation is what
 # a reader searching a common word most likely wants.
 RANKED_WINDOW = 5_000
+# How many of the best matches are looked up first for who may see them (see _ranked_page).
+CANDIDATES = 200
 PG_RECENT_POSTS = 10_000
 SNIPPET_WORDS = 24
 # Private-use characters mark the matched words in snippets: they survive HTML escaping and
@@ -129,12 +134,13 @@ def _pg_query(words: list[str]) -> ColumnElement:
 
 
 def _post_match(words: list[str], recent: bool) -> tuple[Select, bool]:
-    """Matching post ids with a score (lower is better); with ``recent``, within the ranked
-    window of recent posts. Also says whether the window left any posts out."""
+    """Matching post ids (``id``) with a score (``score``, lower is better), read from the
+    index alone; with ``recent``, within the ranked window of recent posts. Also says whether
+    the window left any posts out."""
     if _dialect() == "postgresql":
         matches = _PG_POST_VECTOR.op("@@")(_pg_query(words))
         score = -func.ts_rank_cd(_PG_POST_VECTOR, _pg_query(words))
-        statement = select(Post.id, score.label("score")).where(matches)
+        statement = select(Post.id.label("id"), score.label("score")).where(matches)
         if not recent:
             return statement, False
         # Ranking a common word's matches reads every one of their vectors, and finding the
@@ -147,12 +153,7 @@ def _post_match(words: list[str], recent: bool) -> tuple[Select, bool]:
     index = table("posts_search", column("rowid"))
     matches = literal_column("posts_search").op("MATCH")(_fts5_query(words))
     score = func.bm25(literal_column("posts_search"))
-    statement = (
-        select(Post.id, score.label("score"))
-        .select_from(index)
-        .join(Post, Post.id == index.c.rowid)
-        .where(matches)
-    )
+    statement = select(index.c.rowid.label("id"), score.label("score")).where(matches)
     # FTS5 walks a word's matches in rowid order, so finding the window's edge is cheap.
     oldest = db.session.scalar(
         select(index.c.rowid)
@@ -183,52 +184,56 @@ def _article_match(words: list[str]) -> Select:
     )
 
 
-def _post_snippets(words: list[str], ids: list[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    if _dialect() == "postgresql":
-        query = _pg_query(words)
-        headline = func.ts_headline(
-            literal_column(PG_CONFIG),
-            Post.body_md,
-            query,
-            f"StartSel={START}, StopSel={STOP}, MaxWords={SNIPPET_WORDS}, MinWords=8",
-        )
-        rows = db.session.execute(select(Post.id, headline).where(Post.id.in_(ids)))
-        return dict(rows.all())
-    statement = select(
-        column("rowid"),
-        func.snippet(literal_column("posts_search"), 0, START, STOP, "…", SNIPPET_WORDS),
-    ).select_from(table("posts_search"))
-    statement = statement.where(
-        literal_column("posts_search").op("MATCH")(_fts5_query(words)),
-        column("rowid").in_(ids),
+def _pg_headlines(words: list[str], text, key, ids: list[int]) -> dict[int, str]:
+    headline = func.ts_headline(
+        literal_column(PG_CONFIG),
+        text,
+        _pg_query(words),
+        f"StartSel={START}, StopSel={STOP}, MaxWords={SNIPPET_WORDS}, MinWords=8",
     )
-    return dict(db.session.execute(statement).all())
+    return dict(db.session.execute(select(key, headline).where(key.in_(ids))).all())
 
 
-def _article_snippets(words: list[str], ids: list[int]) -> dict[int, str]:
-    if not ids:
+def _fts5_snippets(words: list[str], texts: dict[int, str]) -> dict[int, str]:
+    """FTS5's own snippets of the page's texts, from an index of just those texts.
+
+    The site's index would do the same, but FTS5 finds a row's matches by reading the word's
+    whole list of matching rows: a word in a tenth of 300,000 posts costs a millisecond per
+    snippet there, and a page of twenty in a throwaway in-memory index costs one in all. The
+    tokenizer is the site index's, so the same words are marked.
+    """
+    if not texts:
+        return {}
+    memory = sqlite3.connect(":memory:")
+    try:
+        # DDL from this package's constant tokenizer, never from input.
+        memory.execute(f"CREATE VIRTUAL TABLE page USING fts5(body, {FTS5_TOKENIZER})")  # nosec B608
+        memory.executemany("INSERT INTO page(rowid, body) VALUES (?, ?)", texts.items())
+        rows = memory.execute(
+            "SELECT rowid, snippet(page, 0, ?, ?, '…', ?) FROM page WHERE page MATCH ?",
+            (START, STOP, SNIPPET_WORDS, _fts5_query(words)),
+        )
+        return dict(rows.fetchall())
+    finally:
+        memory.close()
+
+
+def _post_snippets(words: list[str], posts: list[Post]) -> dict[int, str]:
+    if not posts:
         return {}
     if _dialect() == "postgresql":
-        query = _pg_query(words)
-        headline = func.ts_headline(
-            literal_column(PG_CONFIG),
-            Article.body_md,
-            query,
-            f"StartSel={START}, StopSel={STOP}, MaxWords={SNIPPET_WORDS}, MinWords=8",
-        )
-        rows = db.session.execute(select(Article.id, headline).where(Article.id.in_(ids)))
-        return dict(rows.all())
-    statement = select(
-        column("rowid"),
-        func.snippet(literal_column("articles_search"), 1, START, STOP, "…", SNIPPET_WORDS),
-    ).select_from(table("articles_search"))
-    statement = statement.where(
-        literal_column("articles_search").op("MATCH")(_fts5_query(words)),
-        column("rowid").in_(ids),
-    )
-    return dict(db.session.execute(statement).all())
+        return _pg_headlines(words, Post.body_md, Post.id, [post.id for post in posts])
+    return _fts5_snippets(words, {post.id: post.body_md for post in posts})
+
+
+def _article_snippets(words: list[str], articles: list[Article]) -> dict[int, str]:
+    if not articles:
+        return {}
+    if _dialect() == "postgresql":
+        ids = [article.id for article in articles]
+        return _pg_headlines(words, Article.body_md, Article.id, ids)
+    # The body only, as the site's index snippets its body column (the title is shown apart).
+    return _fts5_snippets(words, {article.id: article.body_md for article in articles})
 
 
 def highlighted(snippet: str) -> Markup:
@@ -336,25 +341,57 @@ def _ranked_page(
 ) -> tuple[list[tuple[str, int]], int, bool]:
     """One page of (kind, id), best first, the (capped) number of matches, and whether a
     window of recent posts left some out."""
-    posts, windowed = _post_match(words, recent)
-    posts = _visible_posts(viewer, posts, filters)
-    articles = _visible_articles(viewer, _article_match(words), filters)
-    matches = union_all(
-        articles.add_columns(literal("article").label("kind")),
-        posts.add_columns(literal("post").label("kind")),
-    ).subquery()
-    ranked = (
-        select(matches.c.kind, matches.c.id)
-        .order_by(matches.c.score, matches.c.kind, matches.c.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+    wanted = page * per_page
+    matches, windowed = _post_match(words, recent)
+    # Rank first, from the index alone, and look up only the best candidates' posts and
+    # discussions for who may see them: joining every match (thousands for a common word)
+    # costs more than ranking them. Exact: a visible post outside the candidates ranks below
+    # all of them, so when enough candidates are visible the page is theirs; else every match
+    # is looked up (cheap when there are few, and rare when there are many).
+    limit = max(CANDIDATES, 4 * wanted)
+    candidates = matches.order_by(
+        matches.selected_columns.score, matches.selected_columns.id
+    ).limit(limit)
+    posts, considered = _visible_page_of_posts(
+        viewer, candidates.cte("candidates"), filters, wanted
     )
-    rows = [(kind, row_id) for kind, row_id in db.session.execute(ranked)]
+    if len(posts) < wanted and not (posts and considered < limit):
+        posts, _ = _visible_page_of_posts(viewer, matches.cte("matches"), filters, wanted)
+    articles = _visible_articles(viewer, _article_match(words), filters)
+    ranked_articles = db.session.execute(
+        articles.order_by(articles.selected_columns.score, Article.id).limit(wanted)
+    ).all()
+    best = sorted(
+        [(score, "article", row_id) for row_id, score in ranked_articles]
+        + [(score, "post", row_id) for row_id, score in posts]
+    )
+    rows = [(kind, row_id) for _, kind, row_id in best[wanted - per_page : wanted]]
     # Counted without the scores: PostgreSQL would compute them for every match.
-    ids = union_all(articles.with_only_columns(Article.id), posts.with_only_columns(Post.id))
+    matched = matches.with_only_columns(matches.selected_columns.id).subquery()
+    visible = _visible_posts(
+        viewer, select(Post.id).join(matched, matched.c.id == Post.id), filters
+    )
+    ids = union_all(articles.with_only_columns(Article.id), visible)
     capped = ids.limit(MAX_RESULTS).subquery()
     total = db.session.scalar(select(func.count()).select_from(capped)) or 0
     return rows, total, windowed
+
+
+def _visible_page_of_posts(
+    viewer, matches, filters: Filters, wanted: int
+) -> tuple[list[tuple[int, float]], int]:
+    """The best ``wanted`` of ``matches`` (a CTE of id and score) that the viewer may see,
+    as (id, score), and how many matches were considered (read once: the CTE is kept)."""
+    considered = select(func.count()).select_from(matches).scalar_subquery()
+    statement = _visible_posts(
+        viewer,
+        select(Post.id, matches.c.score, considered.label("considered")).join(
+            matches, matches.c.id == Post.id
+        ),
+        filters,
+    )
+    rows = db.session.execute(statement.order_by(matches.c.score, Post.id).limit(wanted)).all()
+    return [(row.id, row.score) for row in rows], (rows[0].considered if rows else 0)
 
 
 def _hits(words: list[str], rows: list[tuple[str, int]]) -> list[Hit]:
@@ -389,8 +426,8 @@ def _hits(words: list[str], rows: list[tuple[str, int]]) -> list[Hit]:
         if article_ids
         else {}
     )
-    post_snippets = _post_snippets(words, post_ids)
-    article_snippets = _article_snippets(words, article_ids)
+    post_snippets = _post_snippets(words, list(posts.values()))
+    article_snippets = _article_snippets(words, list(articles.values()))
     hits = []
     for kind, row_id in rows:
         if kind == "post":
