@@ -8,10 +8,38 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
+
 from forum.accounts.models import User
 from forum.discussions.models import Discussion, Post
 from forum.extensions import db
 from forum.moderation.models import Action, AuditEntry
+
+# What each action is called on the pages, in the reader's language. The log stores the action
+# itself; its subjects and reasons are stored text and are shown as written.
+ACTION_NAMES = {
+    Action.APPROVE: _l("Approved"),
+    Action.REJECT: _l("Rejected"),
+    Action.EDIT_APPROVE: _l("Edited and approved"),
+    Action.DELETE: _l("Deleted"),
+    Action.HIDE: _l("Hidden pending review"),
+    Action.LOCK: _l("Locked the discussion"),
+    Action.UNLOCK: _l("Reopened the discussion"),
+    Action.SUSPEND: _l("Suspended"),
+    Action.BAN: _l("Banned"),
+    Action.GROUP_BAN: _l("Banned from the group"),
+    Action.POLICY: _l("Changed the policy"),
+    Action.WARN: _l("Warned"),
+    Action.ACKNOWLEDGE: _l("Acknowledged a warning"),
+    Action.FEATURE: _l("Featured"),
+    Action.UNFEATURE: _l("No longer featured"),
+    Action.EDIT: _l("Edited"),
+    Action.ADMIN: _l("Administration"),
+}
+
+
+def action_name(action: Action) -> str:
+    return str(ACTION_NAMES[action])
 
 
 def subject_of(post: Post) -> str:

@@ -6,13 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from babel.dates import format_datetime
 from flask import g, has_request_context
+from flask_babel import gettext as _
 from sqlalchemy import String, cast, func, select
 
 from forum.accounts.models import User
 from forum.accounts.permissions import is_active_member, is_admin, is_moderator, is_signed_in
 from forum.core.db import utc_now
 from forum.core.errors import PermissionDenied
+from forum.core.i18n import current_language
 from forum.core.timefmt import local
 from forum.discussions.models import Discussion, Post
 from forum.extensions import db
@@ -98,7 +101,7 @@ def can_moderate(user) -> bool:
 
 def require_moderate(user) -> None:
     if not can_moderate(user):
-        raise PermissionDenied("Only moderators can see the moderation queue.")
+        raise PermissionDenied(_("Only moderators can see the moderation queue."))
 
 
 def can_moderate_discussion(user, discussion: Discussion) -> bool:
@@ -107,7 +110,7 @@ def can_moderate_discussion(user, discussion: Discussion) -> bool:
 
 def require_moderate_discussion(user, discussion: Discussion) -> None:
     if not can_moderate_discussion(user, discussion):
-        raise PermissionDenied("Only this discussion's moderators can do that.")
+        raise PermissionDenied(_("Only this discussion's moderators can do that."))
 
 
 def can_moderate_post(user, post: Post) -> bool:
@@ -116,7 +119,7 @@ def can_moderate_post(user, post: Post) -> bool:
 
 def require_moderate_post(user, post: Post) -> None:
     if not can_moderate_post(user, post):
-        raise PermissionDenied("Only this discussion's moderators can moderate this post.")
+        raise PermissionDenied(_("Only this discussion's moderators can moderate this post."))
 
 
 def can_view_log(user) -> bool:
@@ -125,7 +128,7 @@ def can_view_log(user) -> bool:
 
 def require_view_log(user) -> None:
     if not can_view_log(user):
-        raise PermissionDenied("Only moderators can read the moderation log.")
+        raise PermissionDenied(_("Only moderators can read the moderation log."))
 
 
 def can_export_log(user) -> bool:
@@ -134,7 +137,7 @@ def can_export_log(user) -> bool:
 
 def require_export_log(user) -> None:
     if not can_export_log(user):
-        raise PermissionDenied("Only administrators can export the moderation log.")
+        raise PermissionDenied(_("Only administrators can export the moderation log."))
 
 
 def can_penalise(user, target: User) -> bool:
@@ -147,7 +150,7 @@ def can_penalise(user, target: User) -> bool:
 
 def require_penalise(user, target: User) -> None:
     if not can_penalise(user, target):
-        raise PermissionDenied("You cannot suspend or ban this person.")
+        raise PermissionDenied(_("You cannot suspend or ban this person."))
 
 
 def can_flag_post(user, post: Post) -> bool:
@@ -157,12 +160,12 @@ def can_flag_post(user, post: Post) -> bool:
 def require_flag_post(user, post: Post) -> None:
     if not is_active_member(user):
         raise PermissionDenied(
-            penalty_notice(user) or "Verify your email address before flagging posts."
+            penalty_notice(user) or _("Verify your email address before flagging posts.")
         )
     if user.id == post.author_id:
-        raise PermissionDenied("You cannot flag your own post.")
+        raise PermissionDenied(_("You cannot flag your own post."))
     if not post.is_published:
-        raise PermissionDenied("This post is not published, so it cannot be flagged.")
+        raise PermissionDenied(_("This post is not published, so it cannot be flagged."))
 
 
 def can_edit_site_policy(user) -> bool:
@@ -171,7 +174,7 @@ def can_edit_site_policy(user) -> bool:
 
 def require_edit_site_policy(user) -> None:
     if not can_edit_site_policy(user):
-        raise PermissionDenied("Only administrators can change the site's moderation policy.")
+        raise PermissionDenied(_("Only administrators can change the site's moderation policy."))
 
 
 def can_edit_group_policy(user, group_id: int) -> bool:
@@ -180,7 +183,7 @@ def can_edit_group_policy(user, group_id: int) -> bool:
 
 def require_edit_group_policy(user, group_id: int) -> None:
     if not can_edit_group_policy(user, group_id):
-        raise PermissionDenied("Only the group's moderators can change its policy.")
+        raise PermissionDenied(_("Only the group's moderators can change its policy."))
 
 
 def can_feature_post(user, post: Post) -> bool:
@@ -189,9 +192,9 @@ def can_feature_post(user, post: Post) -> bool:
 
 def require_feature_post(user, post: Post) -> None:
     if not can_moderate_post(user, post):
-        raise PermissionDenied("Only this discussion's moderators can feature its posts.")
+        raise PermissionDenied(_("Only this discussion's moderators can feature its posts."))
     if not post.is_published:
-        raise PermissionDenied("Only a published post can be featured.")
+        raise PermissionDenied(_("Only a published post can be featured."))
 
 
 # Warnings ---------------------------------------------------------------------------------
@@ -202,8 +205,10 @@ class WarningPending(PermissionDenied):
 
     def __init__(self, warning: AuthorWarning):
         super().__init__(
-            "A moderator has warned you. Read the warning and confirm you understand it "
-            "before posting again."
+            _(
+                "A moderator has warned you. Read the warning and confirm you understand it "
+                "before posting again."
+            )
         )
         self.warning = warning
 
@@ -214,7 +219,7 @@ def can_warn_author(user, post: Post) -> bool:
 
 def require_warn_author(user, post: Post) -> None:
     if not can_warn_author(user, post):
-        raise PermissionDenied("Only this discussion's moderators can warn its authors.")
+        raise PermissionDenied(_("Only this discussion's moderators can warn its authors."))
 
 
 def pending_warning(user) -> AuthorWarning | None:
@@ -242,7 +247,7 @@ def can_acknowledge_warning(user, warning: AuthorWarning) -> bool:
 
 def require_acknowledge_warning(user, warning: AuthorWarning) -> None:
     if not can_acknowledge_warning(user, warning):
-        raise PermissionDenied("Only the person warned can acknowledge this warning.")
+        raise PermissionDenied(_("Only the person warned can acknowledge this warning."))
 
 
 # Bans from one group ----------------------------------------------------------------------
@@ -279,7 +284,53 @@ def can_ban_from_group(user, target: User, group_id: int) -> bool:
 
 def require_ban_from_group(user, target: User, group_id: int) -> None:
     if not can_ban_from_group(user, target, group_id):
-        raise PermissionDenied("You cannot ban this person from this group.")
+        raise PermissionDenied(_("You cannot ban this person from this group."))
+
+
+def can_lift_group_ban(user, target: User, group_id: int) -> bool:
+    """Whoever may ban someone from a group may lift that ban."""
+    return is_banned_from_group(target, group_id) and can_ban_from_group(user, target, group_id)
+
+
+def require_lift_group_ban(user, target: User, group_id: int) -> None:
+    if not can_ban_from_group(user, target, group_id):
+        raise PermissionDenied(_("You cannot lift this person’s ban from this group."))
+
+
+@dataclass(frozen=True)
+class GroupBan:
+    """Someone banned from a group, with the latest reason given (None for a ban made before
+    reasons were kept with it)."""
+
+    user: User
+    penalty: Penalty | None
+
+
+def group_bans(group_id: int) -> list[GroupBan]:
+    """The people banned from ``group_id``, by name, each with the ban that is in force.
+
+    Read here beside ``group_ban_notice``, which reads the same rows for the banned person."""
+    users = db.session.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.group_id == group_id, Membership.state == MemberState.BANNED)
+        .order_by(User.display_name, User.id)
+    ).all()
+    latest: dict[int, Penalty] = {}
+    if users:
+        penalties = db.session.scalars(
+            select(Penalty)
+            .where(Penalty.group_id == group_id, Penalty.user_id.in_([u.id for u in users]))
+            .order_by(Penalty.id)
+        )
+        latest = {penalty.user_id: penalty for penalty in penalties}
+    return [GroupBan(user, latest.get(user.id)) for user in users]
+
+
+def _with_reason(sentence: str, penalty: Penalty | None) -> str:
+    if penalty is None or not penalty.reason:
+        return sentence
+    return f"{sentence} " + _("Reason: %(reason)s", reason=penalty.reason)
 
 
 def group_ban_notice(user, group: Group) -> str | None:
@@ -292,8 +343,10 @@ def group_ban_notice(user, group: Group) -> str | None:
         .order_by(Penalty.id.desc())
         .limit(1)
     )
-    reason = f" Reason: {penalty.reason}" if penalty is not None and penalty.reason else ""
-    return f"You are banned from posting in the discussions of {group.name}.{reason}"
+    return _with_reason(
+        _("You are banned from posting in the discussions of %(group)s.", group=group.name),
+        penalty,
+    )
 
 
 def penalty_notice(user, now: datetime | None = None) -> str | None:
@@ -306,11 +359,17 @@ def penalty_notice(user, now: datetime | None = None) -> str | None:
         .order_by(Penalty.id.desc())
         .limit(1)
     )
-    reason = f" Reason: {penalty.reason}" if penalty is not None and penalty.reason else ""
     if user.banned_until is not None:
         shown = local(user.banned_until, user.timezone)
-        until = f"{shown:%d %B %Y, %H:%M} {shown.tzname()}"
-        return f"Your account is suspended until {until}, so you cannot post, vote or flag.{reason}"
-    if penalty is not None and penalty.kind is PenaltyKind.SUSPENSION:
-        return f"Your account is suspended, so you cannot post, vote or flag.{reason}"
-    return f"Your account is banned, so you cannot post, vote or flag.{reason}"
+        # The month in the reader's language: "02 December 2026", "02 décembre 2026".
+        day = format_datetime(shown, "dd MMMM y, HH:mm", locale=current_language())
+        until = f"{day} {shown.tzname()}"
+        sentence = _(
+            "Your account is suspended until %(until)s, so you cannot post, vote or flag.",
+            until=until,
+        )
+    elif penalty is not None and penalty.kind is PenaltyKind.SUSPENSION:
+        sentence = _("Your account is suspended, so you cannot post, vote or flag.")
+    else:
+        sentence = _("Your account is banned, so you cannot post, vote or flag.")
+    return _with_reason(sentence, penalty)

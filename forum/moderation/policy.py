@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field, fields
 
 from flask import g, has_request_context
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from forum.accounts.permissions import is_admin
@@ -32,7 +34,8 @@ DEFAULTS = {
     "read_only": False,
 }
 SETTINGS = tuple(DEFAULTS)
-READ_ONLY_MESSAGE = "The site is read-only for now: posting, voting and flagging are paused."
+# Shown by every refused write and beside every form while the switch is on.
+READ_ONLY_MESSAGE = _l("The site is read-only for now: posting, voting and flagging are paused.")
 
 _LINK = re.compile(r"(https?://|www\.|\]\()", re.IGNORECASE)
 
@@ -152,7 +155,7 @@ def effective_policy(discussion: Discussion) -> EffectivePolicy:
 
 def check_read_only(user, policy: EffectivePolicy) -> None:
     if policy.read_only and not is_admin(user):
-        raise PermissionDenied(READ_ONLY_MESSAGE)
+        raise PermissionDenied(str(READ_ONLY_MESSAGE))
 
 
 def check_banned_words(policy: EffectivePolicy, body: str) -> None:
@@ -162,12 +165,16 @@ def check_banned_words(policy: EffectivePolicy, body: str) -> None:
         quoted = ", ".join(f"“{word}”" for word in banned)
         raise ValidationFailed(
             "body",
-            f"Posts here may not contain {quoted}. Change the wording and post again.",
+            _(
+                "Posts here may not contain %(words)s. Change the wording and post again.",
+                words=quoted,
+            ),
         )
 
 
 def verdict_for(author, discussion: Discussion, body: str) -> Verdict:
-    """Published or held, and why; refuses banned words and a read-only site."""
+    """Published or held, and why; refuses banned words and a read-only site. The reasons are
+    stored with the post as they are written here, in English."""
     policy = effective_policy(discussion)
     check_read_only(author, policy)
     if can_moderate_discussion(author, discussion):

@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import LazyString, format_number
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from forum.accounts.models import User, UserStatus
@@ -20,9 +23,8 @@ from forum.discussions.models import Discussion, Post, PostState
 from forum.extensions import db
 from forum.groups.models import Group, MemberRole, Membership, MemberState
 from forum.moderation import permissions
-from forum.moderation.log import record
+from forum.moderation.log import action_name, record
 from forum.moderation.models import (
-    ACTION_LABELS,
     Action,
     AuditEntry,
     AuthorWarning,
@@ -39,6 +41,20 @@ from forum.notifications.services import notify, notify_post_published
 
 MAX_REASON_LENGTH = 2000
 MAX_WARNING_LENGTH = 2000
+# Said by the forms when the field is left empty, and by the services to any other caller.
+REASON_NEEDED = _l("Give a reason: the author is told it.")
+FLAG_REASON_NEEDED = _l("Choose why you are flagging this post.")
+WARNING_NEEDED = _l("Write the warning: the author reads it.")
+# Formatted when shown: the number in the reader's language ("2,000", "2 000").
+WARNING_TOO_LONG = LazyString(
+    lambda: _(
+        "Keep the warning under %(limit)s characters.", limit=format_number(MAX_WARNING_LENGTH)
+    )
+)
+# The log has no action of its own for a lifted group ban yet (a new action needs a change to
+# moderation_log's CHECK): it is logged as an administrative change whose subject says what.
+LIFTED_GROUP_BAN = Action.ADMIN
+# Stored with the author's notification (and sent by email from the worker): English.
 HELD_DETAIL = "Only you and the moderators can see it until a moderator has reviewed it."
 HIDDEN_DETAIL = (
     "Readers flagged it, so it is hidden until a moderator has reviewed it; you can still see it."
@@ -61,10 +77,11 @@ def _already_message(post: Post) -> str:
         .limit(1)
     )
     if entry is None or entry.actor is None:
-        return "Someone else has already dealt with this post; the queue shows where it stands."
-    return (
-        f"{entry.actor.display_name} already dealt with this post "
-        f"({ACTION_LABELS[entry.action].lower()}); nothing more was done."
+        return _("Someone else has already dealt with this post; the queue shows where it stands.")
+    return _(
+        "%(name)s already dealt with this post (%(action)s); nothing more was done.",
+        name=entry.actor.display_name,
+        action=action_name(entry.action).lower(),
     )
 
 
@@ -100,9 +117,15 @@ def _open_flag_count(post: Post) -> int:
 def _checked_reason(reason: str | None, required: bool, field_name: str = "reason") -> str:
     reason = (reason or "").strip()
     if required and not reason:
-        raise ValidationFailed(field_name, "Give a reason: the author is told it.")
+        raise ValidationFailed(field_name, str(REASON_NEEDED))
     if len(reason) > MAX_REASON_LENGTH:
-        raise ValidationFailed(field_name, f"Keep the reason under {MAX_REASON_LENGTH} characters.")
+        raise ValidationFailed(
+            field_name,
+            _(
+                "Keep the reason under %(limit)s characters.",
+                limit=format_number(MAX_REASON_LENGTH),
+            ),
+        )
     return reason
 
 
@@ -212,7 +235,7 @@ def moderate_many(
     """Approve or reject several posts; those another moderator took first are skipped."""
     now = now or utc_now()
     if action not in ("approve", "reject"):
-        raise ValidationFailed("action", "Choose approve or reject.")
+        raise ValidationFailed("action", _("Choose approve or reject."))
     if action == "reject":
         reason = _checked_reason(reason, required=True)
     result = BulkResult()
@@ -223,7 +246,9 @@ def moderate_many(
             else:
                 reject_post(actor, post, reason, now)
         except (AlreadyModerated, PermissionDenied) as refusal:
-            result.skipped.append(f"Post {post.id}: {refusal.description}")
+            result.skipped.append(
+                _("Post %(id)s: %(reason)s", id=post.id, reason=refusal.description)
+            )
         else:
             result.done.append(post)
     return result
@@ -267,17 +292,20 @@ def flag_post(
     try:
         flag_reason = FlagReason(reason)
     except ValueError:
-        raise ValidationFailed("reason", "Choose why you are flagging this post.") from None
+        raise ValidationFailed("reason", str(FLAG_REASON_NEEDED)) from None
     note = (note or "").strip()
     if flag_reason is FlagReason.OTHER and not note:
-        raise ValidationFailed("note", "Say what is wrong with the post.")
+        raise ValidationFailed("note", _("Say what is wrong with the post."))
     if len(note) > MAX_REASON_LENGTH:
-        raise ValidationFailed("note", f"Keep the note under {MAX_REASON_LENGTH} characters.")
+        raise ValidationFailed(
+            "note",
+            _("Keep the note under %(limit)s characters.", limit=format_number(MAX_REASON_LENGTH)),
+        )
     existing = db.session.scalar(
         select(Flag).where(Flag.post_id == post.id, Flag.user_id == actor.id)
     )
     if existing is not None:
-        raise ValidationFailed(None, "You have already flagged this post.")
+        raise ValidationFailed(None, _("You have already flagged this post."))
     flag = Flag(post_id=post.id, user_id=actor.id, reason=flag_reason, note=note, created_at=now)
     db.session.add(flag)
     db.session.flush()
@@ -318,7 +346,7 @@ def suspend_user(
     permissions.require_penalise(actor, user)
     reason = _checked_reason(reason, required=True)
     if until <= now:
-        raise ValidationFailed("until", "Choose a date in the future.")
+        raise ValidationFailed("until", _("Choose a date in the future."))
     return _penalise(actor, user, PenaltyKind.SUSPENSION, until, reason, now)
 
 
@@ -368,9 +396,19 @@ def ban_from_group(
         select(Membership).where(Membership.group_id == group.id, Membership.user_id == user.id)
     )
     if membership is not None and membership.state is MemberState.BANNED:
-        raise ValidationFailed(None, f"{user.display_name} is already banned from {group.name}.")
+        raise ValidationFailed(
+            None,
+            _(
+                "%(name)s is already banned from %(group)s.",
+                name=user.display_name,
+                group=group.name,
+            ),
+        )
     if membership is None:
-        membership = Membership(group_id=group.id, user_id=user.id, role=MemberRole.MEMBER)
+        # Created for the ban, and given its time: lifting the ban removes it again.
+        membership = Membership(
+            group_id=group.id, user_id=user.id, role=MemberRole.MEMBER, created_at=now
+        )
         db.session.add(membership)
     membership.state = MemberState.BANNED
     penalty = Penalty(
@@ -381,6 +419,40 @@ def ban_from_group(
     record(
         actor, Action.GROUP_BAN, now, group_id=group.id, target=user, reason=reason,
         subject=f"{user.display_name} from {group.name}",
+    )  # fmt: skip
+    db.session.flush()
+    return penalty
+
+
+def lift_group_ban(actor: User, user: User, group: Group, now: datetime | None = None) -> Penalty:
+    """Let ``user`` post in ``group`` again: a member goes back to being one; someone banned
+    without having joined is no longer on the group's list (they may join as anyone may).
+    Returns the ban that was lifted, which now ends at ``now``."""
+    now = now or utc_now()
+    permissions.require_lift_group_ban(actor, user, group.id)
+    membership = db.session.scalar(
+        select(Membership).where(Membership.group_id == group.id, Membership.user_id == user.id)
+    )
+    penalty = db.session.scalar(
+        select(Penalty)
+        .where(Penalty.user_id == user.id, Penalty.group_id == group.id)
+        .order_by(Penalty.id.desc())
+        .limit(1)
+    )
+    if membership is None or membership.state is not MemberState.BANNED or penalty is None:
+        raise ValidationFailed(
+            None,
+            _("%(name)s is not banned from %(group)s.", name=user.display_name, group=group.name),
+        )
+    # ban_from_group gives a membership it creates the ban's own time.
+    if membership.created_at == penalty.created_at:
+        db.session.delete(membership)
+    else:
+        membership.state = MemberState.ACTIVE
+    penalty.ends_at = now
+    record(
+        actor, LIFTED_GROUP_BAN, now, group_id=group.id, target=user,
+        subject=f"Ban of {user.display_name} from {group.name} lifted",
     )  # fmt: skip
     db.session.flush()
     return penalty
@@ -397,10 +469,11 @@ def warn_author(
     permissions.require_warn_author(actor, post)
     message = (message or "").strip()
     if not message:
-        raise ValidationFailed("message", "Write the warning: the author reads it.")
+        raise ValidationFailed("message", str(WARNING_NEEDED))
     if len(message) > MAX_WARNING_LENGTH:
         raise ValidationFailed(
-            "message", f"Keep the warning under {MAX_WARNING_LENGTH} characters."
+            "message",
+            str(WARNING_TOO_LONG),
         )
     warning = AuthorWarning(
         user_id=post.author_id, moderator_id=actor.id, post_id=post.id,
@@ -510,9 +583,9 @@ def _update_policy(actor: User, fresh: Policy, values: dict, now: datetime, name
         if name_ in ("banned_words", "suspect_words") and value is not None:
             value = "\n".join(word_list(value))
         if name_ in ("new_user_posts", "flag_threshold") and value is not None and value < 0:
-            raise ValidationFailed(name_, "Use zero or a positive number.")
+            raise ValidationFailed(name_, _("Use zero or a positive number."))
         if name_ == "flag_threshold" and value == 0:
-            raise ValidationFailed(name_, "At least one flag is needed to hide a post.")
+            raise ValidationFailed(name_, _("At least one flag is needed to hide a post."))
         if getattr(row, name_) != value:
             changes.append(f"{name_}: {getattr(row, name_)!r} → {value!r}")
             setattr(row, name_, value)

@@ -17,6 +17,9 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from forum.accounts.permissions import is_admin
@@ -25,9 +28,11 @@ from forum.core.forms import show_refusal
 from forum.core.pagination import page_number
 from forum.core.urls import safe_next
 from forum.discussions import queries as discussion_queries
+from forum.discussions.models import PostState
 from forum.extensions import db, limiter
 from forum.moderation import permissions, policy, queries, services, signals
 from forum.moderation.forms import (
+    FLAG_REASON_NAMES,
     INHERIT,
     BanForm,
     FlagForm,
@@ -39,7 +44,8 @@ from forum.moderation.forms import (
     SuspendForm,
     WarnForm,
 )
-from forum.moderation.models import ACTION_LABELS, Mode
+from forum.moderation.log import ACTION_NAMES, action_name
+from forum.moderation.models import Mode
 
 bp = Blueprint("moderation", __name__)
 # Every page shows the site's read-only banner and a signed-in person's penalty or warning;
@@ -52,6 +58,8 @@ bp.record_once(
         is_read_only=policy.is_read_only,
         featured_posts=queries.featured_posts,
         is_featured=queries.is_featured,
+        action_name=action_name,
+        flag_reason_name=lambda reason: FLAG_REASON_NAMES[reason],
     )
 )
 bp.record_once(lambda state: signals.connect())
@@ -59,6 +67,27 @@ bp.record_once(lambda state: signals.connect())
 # What still works while the site is read-only: signing in and out (an administrator must be
 # able to switch it back), and the moderators' own work.
 READ_ONLY_OPEN = ("accounts.login", "accounts.logout")
+
+# The queue's tabs (queries.TABS) and the states of the posts in it, as the reader calls them.
+TAB_NAMES = {
+    "pending": _l("Pending"),
+    "flagged": _l("Flagged"),
+    "rejected": _l("Rejected"),
+    "approved": _l("Recently approved"),
+}
+EMPTY_TABS = {
+    "pending": _l("Nothing here: no post is waiting for review."),
+    "flagged": _l("Nothing here: no post is flagged."),
+    "rejected": _l("Nothing here: no post was rejected."),
+    "approved": _l("Nothing here: no post was approved in the last seven days."),
+}
+STATE_NAMES = {
+    PostState.PENDING: _l("pending"),
+    PostState.PUBLISHED: _l("published"),
+    PostState.REJECTED: _l("rejected"),
+    PostState.DELETED: _l("deleted"),
+}
+EXPIRED = _l("The form had expired; try again.")
 
 
 @bp.before_app_request
@@ -79,7 +108,7 @@ def refuse_writes_while_read_only():
         current_user
     ):
         return None
-    raise PermissionDenied(policy.READ_ONLY_MESSAGE)
+    raise PermissionDenied(str(policy.READ_ONLY_MESSAGE))
 
 
 @bp.app_errorhandler(permissions.WarningPending)
@@ -130,7 +159,9 @@ def show_queue():
     return render_template(
         "moderation/queue.html",
         queue=queue,
-        tabs=queries.TAB_NAMES,
+        tabs={key: TAB_NAMES[key] for key in queries.TABS},
+        empty=EMPTY_TABS[queue.tab],
+        state_names=STATE_NAMES,
         reject_form=RejectForm(),
         here=request.full_path.rstrip("?"),
     )
@@ -147,7 +178,7 @@ def approve_post(post_id: int):
         flash(taken.message, "warning")
     else:
         db.session.commit()
-        flash(f"Approved the post by {post.author.display_name}.", "success")
+        flash(_("Approved the post by %(name)s.", name=post.author.display_name), "success")
     return redirect(_back())
 
 
@@ -168,7 +199,9 @@ def reject_post(post_id: int):
             show_refusal(form, error)
         else:
             db.session.commit()
-            flash(f"Rejected the post by {post.author.display_name}; they are told why.", "success")
+            name = post.author.display_name
+            done = _("Rejected the post by %(name)s; they are told why.", name=name)
+            flash(done, "success")
             return redirect(_back())
     status = 422 if form.errors else 200
     return render_template("moderation/reject.html", form=form, post=post, next=_back()), status
@@ -191,7 +224,9 @@ def edit_post(post_id: int):
             show_refusal(form, error)
         else:
             db.session.commit()
-            flash("Edited and approved; the earlier text is kept in the post’s history.", "success")
+            flash(
+                _("Edited and approved; the earlier text is kept in the post’s history."), "success"
+            )
             return redirect(_back())
     status = 422 if form.errors else 200
     return render_template("moderation/edit.html", form=form, post=post, next=_back()), status
@@ -203,7 +238,7 @@ def delete_post(post_id: int):
     post = queries.get_post_to_moderate(current_user, post_id)
     form = NoteForm()
     if not form.validate_on_submit():
-        flash(" ".join(form.reason.errors) or "The form had expired; try again.", "error")
+        flash(" ".join(form.reason.errors) or str(EXPIRED), "error")
         return redirect(_back())
     try:
         services.delete_post(current_user, post, form.reason.data)
@@ -212,7 +247,7 @@ def delete_post(post_id: int):
         flash(taken.message, "warning")
     else:
         db.session.commit()
-        flash("The post is deleted.", "success")
+        flash(_("The post is deleted."), "success")
     return redirect(_back())
 
 
@@ -224,26 +259,30 @@ def moderate_many():
     posts = queries.posts_to_moderate(current_user, ids)
     action = request.form.get("action", "")
     if not posts:
-        flash("Select at least one post first.", "error")
+        flash(_("Select at least one post first."), "error")
         return redirect(_back())
     form = NoteForm()
     if not form.validate_on_submit():
-        flash("The form had expired; try again.", "error")
+        flash(str(EXPIRED), "error")
         return redirect(_back())
     try:
         result = services.moderate_many(current_user, posts, action, form.reason.data)
     except ValidationFailed as error:
         db.session.rollback()
         flash(
-            "Give a reason to reject the selected posts: their authors are told it."
+            _("Give a reason to reject the selected posts: their authors are told it.")
             if error.field == "reason"
             else error.message,
             "error",
         )
         return redirect(_back())
     db.session.commit()
-    done = "Approved" if action == "approve" else "Rejected"
-    flash(f"{done} {len(result.done)} post{'' if len(result.done) == 1 else 's'}.", "success")
+    count = len(result.done)
+    if action == "approve":
+        done = ngettext("Approved %(num)d post.", "Approved %(num)d posts.", count)
+    else:
+        done = ngettext("Rejected %(num)d post.", "Rejected %(num)d posts.", count)
+    flash(done, "success")
     for message in result.skipped:
         flash(message, "warning")
     return redirect(_back())
@@ -256,13 +295,18 @@ def reject_pending_of(user_id: int):
     author = queries.get_user(user_id)
     form = RejectForm()
     if not form.validate_on_submit():
-        flash("Give a reason to reject these posts: their author is told it.", "error")
+        flash(_("Give a reason to reject these posts: their author is told it."), "error")
         return redirect(_back())
     result = services.reject_pending_of(current_user, author, form.reason.data)
     db.session.commit()
     count = len(result.done)
     flash(
-        f"Rejected {count} waiting post{'' if count == 1 else 's'} by {author.display_name}.",
+        ngettext(
+            "Rejected %(num)d waiting post by %(name)s.",
+            "Rejected %(num)d waiting posts by %(name)s.",
+            count,
+            name=author.display_name,
+        ),
         "success",
     )
     for message in result.skipped:
@@ -277,12 +321,13 @@ def lock_discussion(discussion_id: int):
     permissions.require_moderate_discussion(current_user, discussion)
     form = NoteForm()
     if not form.validate_on_submit():
-        flash("The form had expired; try again.", "error")
+        flash(str(EXPIRED), "error")
         return redirect(_back())
     locked = request.form.get("locked", "1") == "1"
     services.lock_discussion(current_user, discussion, locked, form.reason.data)
     db.session.commit()
-    flash("The discussion is closed." if locked else "The discussion is open again.", "success")
+    done = _("The discussion is closed.") if locked else _("The discussion is open again.")
+    flash(done, "success")
     return redirect(_back())
 
 
@@ -299,11 +344,17 @@ def _penalty_page(user_id: int, form, kind: str):
             show_refusal(form, error)
         else:
             db.session.commit()
-            flash(
-                f"{person.display_name} is {'suspended' if kind == 'suspend' else 'banned'}; "
-                "they can read but not post, vote or flag.",
-                "success",
-            )
+            if kind == "suspend":
+                done = _(
+                    "%(name)s is suspended; they can read but not post, vote or flag.",
+                    name=person.display_name,
+                )
+            else:
+                done = _(
+                    "%(name)s is banned; they can read but not post, vote or flag.",
+                    name=person.display_name,
+                )
+            flash(done, "success")
             return redirect(_back())
     status = 422 if form.errors else 200
     return render_template(
@@ -338,8 +389,12 @@ def ban_from_group(group_id: int, user_id: int):
         else:
             db.session.commit()
             flash(
-                f"{person.display_name} is banned from {group.name}: they can read but not "
-                "post in its discussions.",
+                _(
+                    "%(name)s is banned from %(group)s: they can read but not post in its "
+                    "discussions.",
+                    name=person.display_name,
+                    group=group.name,
+                ),
                 "success",
             )
             return redirect(_back())
@@ -347,6 +402,37 @@ def ban_from_group(group_id: int, user_id: int):
     return render_template(
         "moderation/group_ban.html", form=form, person=person, group=group, next=_back()
     ), status
+
+
+@bp.post("/moderation/groups/<int:group_id>/ban/<int:user_id>/lift")
+@login_required
+def lift_group_ban(group_id: int, user_id: int):
+    group = queries.get_group(group_id)
+    person = queries.get_user(user_id)
+    permissions.require_lift_group_ban(current_user, person, group.id)
+    back = safe_next(
+        request.form.get("next"), url_for(".edit_group_policy", group_id=group.id, _anchor="bans")
+    )
+    form = NoteForm()
+    if not form.validate_on_submit():
+        flash(str(EXPIRED), "error")
+        return redirect(back)
+    try:
+        services.lift_group_ban(current_user, person, group)
+    except ValidationFailed as error:
+        db.session.rollback()
+        flash(error.message, "info")
+    else:
+        db.session.commit()
+        flash(
+            _(
+                "The ban is lifted: %(name)s can post in the discussions of %(group)s again.",
+                name=person.display_name,
+                group=group.name,
+            ),
+            "success",
+        )
+    return redirect(back)
 
 
 # Warnings and featured posts ------------------------------------------------------------
@@ -366,8 +452,10 @@ def warn_author(post_id: int):
         else:
             db.session.commit()
             flash(
-                f"{post.author.display_name} is warned; they post again only after "
-                "acknowledging it.",
+                _(
+                    "%(name)s is warned; they post again only after acknowledging it.",
+                    name=post.author.display_name,
+                ),
                 "success",
             )
             return redirect(_back())
@@ -387,11 +475,11 @@ def show_warning(warning_id: int):
         permissions.require_acknowledge_warning(current_user, warning)
         form = NoteForm()
         if not form.validate_on_submit():
-            flash("The form had expired; try again.", "error")
+            flash(str(EXPIRED), "error")
             return redirect(url_for(".show_warning", warning_id=warning.id, next=next_page))
         services.acknowledge_warning(current_user, warning)
         db.session.commit()
-        flash("Thank you. You can post again.", "success")
+        flash(_("Thank you. You can post again."), "success")
         return redirect(next_page)
     return render_template("moderation/warning.html", warning=warning, kept="", next=next_page)
 
@@ -404,15 +492,21 @@ def feature_post(post_id: int):
     form = NoteForm()
     back = safe_next(request.form.get("next"), url_for("discussions.show_post", post_id=post.id))
     if not form.validate_on_submit():
-        flash("The form had expired; try again.", "error")
+        flash(str(EXPIRED), "error")
         return redirect(back)
     changed = services.feature_post(current_user, post, featured)
     db.session.commit()
     if featured:
-        message = "featured at the top of its discussion" if changed else "was already featured"
+        if changed:
+            message = _("The post is featured at the top of its discussion.")
+        else:
+            message = _("The post was already featured.")
     else:
-        message = "no longer featured" if changed else "was not featured"
-    flash(f"The post {'is ' if changed else ''}{message}.", "success")
+        if changed:
+            message = _("The post is no longer featured.")
+        else:
+            message = _("The post was not featured.")
+    flash(message, "success")
     return redirect(back)
 
 
@@ -427,7 +521,9 @@ def feature_post(post_id: int):
     key_func=lambda: f"flagger:{current_user.id}",
     methods=["POST"],
     deduct_when=lambda response: response.status_code == 302,
-    error_message="You have flagged many posts in a short time. Please wait and try again.",
+    error_message=lambda: _(
+        "You have flagged many posts in a short time. Please wait and try again."
+    ),
 )
 def flag_post(post_id: int):
     post = discussion_queries.get_post_for(current_user, post_id)
@@ -444,7 +540,7 @@ def flag_post(post_id: int):
             show_refusal(form, error)
         else:
             db.session.commit()
-            flash("Thank you: the moderators will look at the post you flagged.", "success")
+            flash(_("Thank you: the moderators will look at the post you flagged."), "success")
             return redirect(url_for("discussions.show_post", post_id=post.id))
     status = 422 if form.errors else 200
     return render_template("moderation/flag.html", form=form, post=post), status
@@ -467,7 +563,7 @@ def show_log():
     filters = _log_filters()
     entries = queries.audit_log(current_user, page_number(request.args.get("page")), **filters)
     return render_template(
-        "moderation/log.html", entries=entries, filters=filters, actions=ACTION_LABELS
+        "moderation/log.html", entries=entries, filters=filters, actions=ACTION_NAMES
     )
 
 
@@ -536,7 +632,7 @@ def edit_policy():
             show_refusal(form, error)
         else:
             db.session.commit()
-            flash("The moderation policy is saved.", "success")
+            flash(_("The moderation policy is saved."), "success")
             return redirect(url_for(".edit_policy"))
     status = 422 if form.errors else 200
     return render_template("moderation/policy.html", form=form), status
@@ -570,9 +666,13 @@ def edit_group_policy(group_id: int):
             show_refusal(form, error)
         else:
             db.session.commit()
-            flash(f"The moderation policy of {group.name} is saved.", "success")
+            flash(_("The moderation policy of %(group)s is saved.", group=group.name), "success")
             return redirect(url_for(".edit_group_policy", group_id=group.id))
     status = 422 if form.errors or form.form_errors else 200
     return render_template(
-        "moderation/group_policy.html", form=form, group=group, site=policy.site_policy()
+        "moderation/group_policy.html",
+        form=form,
+        group=group,
+        site=policy.site_policy(),
+        bans=permissions.group_bans(group.id),
     ), status
