@@ -1,7 +1,9 @@
 from __future__ import annotations
 
-import calendar
-
+from babel.dates import get_day_names
+from flask_babel import format_number, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
@@ -16,11 +18,11 @@ class ActionForm(Form):
 
 class TestEmailForm(Form):
     to = EmailField(
-        "Send a test email to",
+        _l("Send a test email to"),
         validators=[
-            InputRequired(message="Enter an email address."),
-            Length(max=254),
-            Email(message="Enter an email address such as name@example.org."),
+            InputRequired(message=_l("Enter an email address.")),
+            Length(max=254, message=_l("An email address has at most 254 characters.")),
+            Email(message=_l("Enter an email address such as name@example.org.")),
         ],
     )
 
@@ -30,11 +32,13 @@ def preferences_form(
 ) -> Form:
     """One checkbox per kind of email the person can receive (``choices``), the weekly
     digest's day, and for moderators (the queue alert among ``choices``) its threshold."""
+    # Babel's names of the days in the reader's language, Monday first as in weekday().
+    days = get_day_names("wide", locale=get_locale())
 
     class PreferencesForm(Form):
         digest_weekday = SelectField(
-            "Day of the weekly digest",
-            choices=[SelectChoice(day, calendar.day_name[day]) for day in range(7)],
+            _("Day of the weekly digest"),
+            choices=[SelectChoice(day, days[day]) for day in range(7)],
             coerce=int,
         )
 
@@ -44,13 +48,16 @@ def preferences_form(
     data["digest_weekday"] = weekday
     if any(KINDS[kind].for_moderators for kind in choices):
         PreferencesForm.queue_threshold = IntegerField(
-            "Alert me when the moderation queue holds at least this many items",
+            _("Alert me when the moderation queue holds at least this many items"),
             validators=[
                 Optional(),
                 NumberRange(
                     min=1,
                     max=QUEUE_THRESHOLD_MAX,
-                    message=f"Choose a number from 1 to {QUEUE_THRESHOLD_MAX}, or leave it empty.",
+                    message=_(
+                        "Choose a number from 1 to %(max)s, or leave it empty.",
+                        max=format_number(QUEUE_THRESHOLD_MAX),
+                    ),
                 ),
             ],
         )

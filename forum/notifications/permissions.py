@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from forum.accounts.models import User
 from forum.accounts.permissions import is_admin, is_self, is_signed_in
 from forum.core.errors import PermissionDenied
@@ -13,7 +15,7 @@ def can_manage_preferences(user, account: User) -> bool:
 
 def require_manage_preferences(user, account: User) -> None:
     if not can_manage_preferences(user, account):
-        raise PermissionDenied("Only the account's owner can change its email preferences.")
+        raise PermissionDenied(_("Only the account's owner can change its email preferences."))
 
 
 def can_view_mail_status(user) -> bool:
@@ -22,4 +24,4 @@ def can_view_mail_status(user) -> bool:
 
 def require_view_mail_status(user) -> None:
     if not can_view_mail_status(user):
-        raise PermissionDenied("Only administrators can see the mail status.")
+        raise PermissionDenied(_("Only administrators can see the mail status."))

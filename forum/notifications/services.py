@@ -11,6 +11,9 @@ from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from flask import current_app
+from flask_babel import LazyString, format_number, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
 
@@ -47,7 +50,8 @@ MENTION = re.compile(r"(?<![\w@/])@([a-z0-9][a-z0-9-]{0,39})", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class KindInfo:
-    label: str
+    # Read in the language of whoever it is shown to (a page's reader, an email's recipient).
+    label: LazyString
     # Emailed unless the person turned it off.
     email_default: bool
     # Offered only to people with a moderation queue.
@@ -55,25 +59,27 @@ class KindInfo:
 
 
 KINDS: dict[str, KindInfo] = {
-    Kind.REPLY: KindInfo("A reply to one of my posts", True),
-    Kind.MENTION: KindInfo("Someone mentions me (@name)", True),
-    Kind.FOLLOWED_POST: KindInfo("A new post in a discussion I follow", False),
-    Kind.POST_HELD: KindInfo("My post is held for review", True),
-    Kind.POST_APPROVED: KindInfo("My held post is approved", True),
-    Kind.POST_REJECTED: KindInfo("My post is rejected", True),
-    Kind.JOIN_REQUEST: KindInfo("Someone asks to join a group I organise", True),
-    Kind.JOIN_ANSWERED: KindInfo("My request to join a group is answered", True),
+    Kind.REPLY: KindInfo(_l("A reply to one of my posts"), True),
+    Kind.MENTION: KindInfo(_l("Someone mentions me (@name)"), True),
+    Kind.FOLLOWED_POST: KindInfo(_l("A new post in a discussion I follow"), False),
+    Kind.POST_HELD: KindInfo(_l("My post is held for review"), True),
+    Kind.POST_APPROVED: KindInfo(_l("My held post is approved"), True),
+    Kind.POST_REJECTED: KindInfo(_l("My post is rejected"), True),
+    Kind.JOIN_REQUEST: KindInfo(_l("Someone asks to join a group I organise"), True),
+    Kind.JOIN_ANSWERED: KindInfo(_l("My request to join a group is answered"), True),
     # Off by default: a season is a dozen sessions at once, the digest lists the coming week's
     # and the reminder comes the day before.
-    Kind.SESSION_SCHEDULED: KindInfo("A session is scheduled in one of my groups", False),
-    Kind.SESSION_CHANGED: KindInfo("A session I answered moves (time or place)", True),
-    Kind.SESSION_CANCELLED: KindInfo("A session I answered is cancelled", True),
-    Kind.WAITLIST_PROMOTED: KindInfo("A seat frees up for me at a full session", True),
-    Kind.SESSION_REMINDER: KindInfo("The day before a session I go to, with its readings", True),
-    Kind.BALLOT_OPENED: KindInfo("A ballot opens for a session I went to", True),
-    Kind.BALLOT_CLOSING: KindInfo("A ballot I have not answered closes within a day", True),
+    Kind.SESSION_SCHEDULED: KindInfo(_l("A session is scheduled in one of my groups"), False),
+    Kind.SESSION_CHANGED: KindInfo(_l("A session I answered moves (time or place)"), True),
+    Kind.SESSION_CANCELLED: KindInfo(_l("A session I answered is cancelled"), True),
+    Kind.WAITLIST_PROMOTED: KindInfo(_l("A seat frees up for me at a full session"), True),
+    Kind.SESSION_REMINDER: KindInfo(
+        _l("The day before a session I go to, with its readings"), True
+    ),
+    Kind.BALLOT_OPENED: KindInfo(_l("A ballot opens for a session I went to"), True),
+    Kind.BALLOT_CLOSING: KindInfo(_l("A ballot I have not answered closes within a day"), True),
     Kind.QUEUE_GROWN: KindInfo(
-        "The moderation queue reaches my alert threshold", True, for_moderators=True
+        _l("The moderation queue reaches my alert threshold"), True, for_moderators=True
     ),
 }
 
@@ -122,7 +128,7 @@ def email_choices(user: User) -> dict[str, bool]:
 def set_email_preference(actor: User, user: User, kind: str, by_email: bool) -> None:
     permissions.require_manage_preferences(actor, user)
     if kind not in KINDS:
-        raise ValidationFailed(None, "There is no such kind of email.")
+        raise ValidationFailed(None, _("There is no such kind of email."))
     row = db.session.get(EmailPreference, {"user_id": user.id, "kind": str(kind)})
     if row is None:
         db.session.add(EmailPreference(user_id=user.id, kind=str(kind), by_email=by_email))
@@ -145,10 +151,11 @@ def set_queue_alert(actor: User, user: User, threshold: int | None) -> None:
             db.session.delete(row)
     else:
         if not can_moderate(user):
-            raise ValidationFailed("queue_threshold", "Only moderators have a queue to watch.")
+            raise ValidationFailed("queue_threshold", _("Only moderators have a queue to watch."))
         if not 1 <= threshold <= QUEUE_THRESHOLD_MAX:
             raise ValidationFailed(
-                "queue_threshold", f"Choose a number from 1 to {QUEUE_THRESHOLD_MAX}."
+                "queue_threshold",
+                _("Choose a number from 1 to %(max)s.", max=format_number(QUEUE_THRESHOLD_MAX)),
             )
         if row is None:
             db.session.add(QueueAlert(user_id=user.id, threshold=threshold))
@@ -165,7 +172,7 @@ def digest_weekday(user: User) -> int:
 def set_digest_weekday(actor: User, user: User, weekday: int) -> None:
     permissions.require_manage_preferences(actor, user)
     if weekday not in range(7):
-        raise ValidationFailed("digest_weekday", "Choose a day of the week.")
+        raise ValidationFailed("digest_weekday", _("Choose a day of the week."))
     row = db.session.get(DigestSchedule, user.id)
     if row is None:
         db.session.add(DigestSchedule(user_id=user.id, weekday=weekday))
@@ -190,17 +197,17 @@ def read_unsubscribe_token(token: str) -> tuple[User, str]:
     try:
         user_id, what = _serializer().loads(token)
     except (BadSignature, ValueError, TypeError):
-        raise UnsubscribeRefused("This unsubscribe link is not valid.") from None
+        raise UnsubscribeRefused(_("This unsubscribe link is not valid.")) from None
     user = db.session.get(User, user_id)
     if user is None or (what != DIGEST and what not in KINDS):
-        raise UnsubscribeRefused("This unsubscribe link is no longer valid.")
+        raise UnsubscribeRefused(_("This unsubscribe link is no longer valid."))
     return user, what
 
 
 def describe_subscription(what: str) -> str:
     if what == DIGEST:
-        return "the email digest"
-    return f"emails for “{KINDS[what].label.lower()}”"
+        return _("the email digest")
+    return _("emails for “%(kind)s”", kind=KINDS[what].label.lower())
 
 
 def unsubscribe(token: str) -> tuple[User, str]:
@@ -355,11 +362,15 @@ def send_queue_alerts(now: datetime | None = None) -> list[Notification]:
         if size is None or size < threshold:
             continue
         day = local(now, user.timezone).date().isoformat()
-        posts = "post waits" if size == 1 else "posts wait"
         note = notify(
             user,
             Kind.QUEUE_GROWN,
-            detail=f"{size} {posts} in your moderation queue (your alert is set at {threshold}).",
+            detail=ngettext(
+                "%(num)d post waits in your moderation queue (your alert is set at %(threshold)d).",
+                "%(num)d posts wait in your moderation queue (your alert is set at %(threshold)d).",
+                size,
+                threshold=threshold,
+            ),
             once_key=f"queue-alert:{user.id}:{day}",
             now=now,
         )
@@ -411,11 +422,14 @@ def notify_ballots(now: datetime | None = None) -> list[Notification]:
         opened_key = f"ballot-opened:{ballot.id}:{user.id}"
         closing_key = f"ballot-closing:{ballot.id}:{user.id}"
         context = _ballot_email(ballot, user)
-        deadline = f" It closes {context['closes']}." if context["closes"] else ""
-        title = f"“{ballot.session.title}” of {ballot.session.group.name}"
+        deadline = (
+            " " + _("It closes %(closes)s.", closes=context["closes"]) if context["closes"] else ""
+        )
+        names = {"title": ballot.session.title, "group": ballot.session.group.name}
         if opened_key not in told:
             kind, key = Kind.BALLOT_OPENED, opened_key
-            line = f"The ballot on {title} is open: say what you think.{deadline}"
+            line = _("The ballot on “%(title)s” of %(group)s is open: say what you think.", **names)
+            line += deadline
         elif (
             ballot.closes_at is not None
             and closing_key not in told
@@ -423,7 +437,11 @@ def notify_ballots(now: datetime | None = None) -> list[Notification]:
             and told[opened_key] < ballot.closes_at - BALLOT_CLOSING_NOTICE
         ):
             kind, key = Kind.BALLOT_CLOSING, closing_key
-            line = f"The ballot on {title} closes soon and you have not voted.{deadline}"
+            line = _(
+                "The ballot on “%(title)s” of %(group)s closes soon and you have not voted.",
+                **names,
+            )
+            line += deadline
         else:
             continue
         note = notify(

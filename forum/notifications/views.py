@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from forum.core.errors import ValidationFailed
@@ -22,6 +24,15 @@ EMAIL_PREVIEW_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data: https:; "
     "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
 )
+
+
+# The outbox's states as the mail pages name them; the rows keep the stored values.
+STATE_LABELS = {
+    OutboxState.QUEUED: _l("Queued"),
+    OutboxState.SENDING: _l("Sending"),
+    OutboxState.SENT: _l("Sent"),
+    OutboxState.FAILED: _l("Failed"),
+}
 
 
 # The on-site list -------------------------------------------------------------------------
@@ -56,7 +67,7 @@ def mark_notifications_read():
         if target.startswith(("/posts/", "/groups/", "/moderation/")):
             return redirect(target)
     else:
-        flash("All your notifications are marked read.", "success")
+        flash(_("All your notifications are marked read."), "success")
     return redirect(url_for("notifications.list_notifications"))
 
 
@@ -82,7 +93,7 @@ def edit_preferences():
             show_refusal(form, error)
         else:
             db.session.commit()
-            flash("Your email preferences are saved.", "success")
+            flash(_("Your email preferences are saved."), "success")
             return redirect(url_for("notifications.edit_preferences"))
     status = 422 if form.errors else 200
     return (
@@ -142,6 +153,7 @@ def mail_status():
         states=[s.value for s in OutboxState],
         form=TestEmailForm(),
         action=ActionForm(),
+        state_labels=STATE_LABELS,
     )
 
 
@@ -154,7 +166,7 @@ def send_test_email():
         services.queue_test_email(current_user, form.to.data)
         db.session.commit()
         flash(
-            f"A test email to {form.to.data} is queued; its state shows below.",
+            _("A test email to %(email)s is queued; its state shows below.", email=form.to.data),
             "success",
         )
         return redirect(url_for("notifications.mail_status"))
@@ -167,6 +179,7 @@ def send_test_email():
             states=[s.value for s in OutboxState],
             form=form,
             action=ActionForm(),
+            state_labels=STATE_LABELS,
         ),
         422,
     )
@@ -180,6 +193,7 @@ def show_mail(message_id: int):
         "notifications/mail_message.html",
         message=queries.get_outbox_message(message_id),
         action=ActionForm(),
+        state_labels=STATE_LABELS,
     )
 
 
@@ -210,5 +224,5 @@ def retry_mail(message_id: int):
     message = queries.get_outbox_message(message_id)
     services.retry_message(current_user, message)
     db.session.commit()
-    flash("The message is queued again.", "success")
+    flash(_("The message is queued again."), "success")
     return redirect(url_for("notifications.show_mail", message_id=message_id))

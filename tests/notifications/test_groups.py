@@ -258,7 +258,7 @@ def test_a_moderator_sets_a_threshold_and_is_alerted_once_a_day(client, moderato
         page="/settings/notifications",
     )
     assert response.status_code == 422
-    assert "Choose a number from 1 to 10000" in response.get_data(as_text=True)
+    assert "Choose a number from 1 to 10,000" in response.get_data(as_text=True)
     response = post_form(
         client,
         "/settings/notifications",
