@@ -4,10 +4,14 @@ sites)."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from flask import Blueprint, jsonify, render_template, request, url_for
+from flask_babel import force_locale, format_number, ngettext
 from flask_login import current_user, login_required
 
 from forum.articles.queries import get_article_for
+from forum.core.i18n import LANGUAGES
 from forum.core.pagination import page_number
 from forum.discussions.forms import CommentForm
 from forum.discussions.queries import get_public_discussion, thread_page
@@ -61,13 +65,27 @@ def signed_in():
     return render_template("embed/signed_in.html")
 
 
+def _host_language():
+    """The language of the blog's page (``?lang=``, its <html lang>) when Forum has it, so the
+    counts read like the text around them; otherwise the reader's (their Accept-Language)."""
+    code = request.args.get("lang", "").split("-")[0].lower()
+    return force_locale(code) if code in LANGUAGES else nullcontext()
+
+
 @bp.get("/counts")
 def comment_counts():
-    """``{"counts": {"<slug or url>": n}}`` for ``?slug=...`` and ``?url=...`` (repeatable)."""
+    """``{"counts": {"<slug or url>": n}, "labels": {"<slug or url>": "n comments"}}`` for
+    ``?slug=...`` and ``?url=...`` (repeatable); ``labels`` are written for people, in the
+    language of ``?lang=`` or else the reader's."""
     slugs = request.args.getlist("slug")[:MAX_COUNTED]
     urls = request.args.getlist("url")[:MAX_COUNTED]
     counts = queries.comment_counts(slugs, urls)
-    response = jsonify(counts=counts)
+    with _host_language():
+        labels = {
+            key: ngettext("%(count)s comment", "%(count)s comments", n, count=format_number(n))
+            for key, n in counts.items()
+        }
+    response = jsonify(counts=counts, labels=labels)
     response.headers["Cache-Control"] = "public, max-age=60"
     return response
 
@@ -78,7 +96,7 @@ def _cross_site_headers(response):
         origin = request.headers.get("Origin")
         if sites.is_allowed(origin):
             response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Vary"] = "Origin"
+        response.headers["Vary"] = "Origin, Accept-Language"
     elif request.endpoint in ("embed.show_discussion", "embed.post_comment"):
         response.headers["Content-Security-Policy"] = sites.framing_policy()
         # X-Frame-Options cannot name sites; frame-ancestors replaces it in every browser.

@@ -10,7 +10,13 @@
     // Only a height: nothing private, so any host may read it.
     window.parent.postMessage({ type: "forum:height", height: height }, "*");
   }
+  // The host names the frame with the discussion's title, in the reader's language (the
+  // article is public: only allowed sites may frame this page).
+  function reportTitle() {
+    window.parent.postMessage({ type: "forum:title", title: document.title }, "*");
+  }
   window.addEventListener("load", reportHeight);
+  window.addEventListener("load", reportTitle);
   if ("ResizeObserver" in window) {
     new ResizeObserver(reportHeight).observe(document.documentElement);
   }

@@ -78,20 +78,18 @@
         box.className = "inline-reply";
         box.id = "inline-reply-" + postId;
 
-        var cancel = document.createElement("button");
-        cancel.type = "button";
-        cancel.className = "small-button button-secondary";
-        cancel.textContent = "Cancel reply";
-        cancel.addEventListener("click", function () { closeReplyBox(link, box); });
-        // The reply page's own "Cancel" link would leave this page; here cancelling closes
-        // the box instead.
+        // The reply page's own "Cancel" link would leave this page; here a button with its
+        // words (in the reader's language) closes the box instead. Without one, the reply
+        // link itself closes it.
         var actions = form.querySelector(".form-actions");
         var cancelLink = actions && actions.querySelector("a");
         if (cancelLink) {
+          var cancel = document.createElement("button");
+          cancel.type = "button";
+          cancel.className = "small-button button-secondary";
           cancel.textContent = cancelLink.textContent;
+          cancel.addEventListener("click", function () { closeReplyBox(link, box); });
           cancelLink.replaceWith(cancel);
-        } else {
-          (actions || form).appendChild(cancel);
         }
 
         box.appendChild(form);
@@ -136,22 +134,22 @@
     }
   }
 
-  // The server words the button by its state ("Upvote" / "Upvoted"); a reload would show
-  // the other word, so the page shows it now too.
-  var VOTE_WORDS = { Upvote: "Upvoted", Upvoted: "Upvote" };
+  // The server words the button by its state ("Upvote" / "Upvoted", in the reader's
+  // language); a reload would show the other word, so the page shows it now too. The words
+  // come from the page (data-label-upvote and data-label-upvoted on the button or around it).
+  function voteWord(button, voted) {
+    var name = voted ? "data-label-upvoted" : "data-label-upvote";
+    var holder = button.closest("[" + name + "]");
+    return holder ? holder.getAttribute(name) : null;
+  }
 
   function showVote(button, count, score, voted) {
-    if (count) {
-      count.textContent = String(score);
-      if (count.hasAttribute("aria-label")) {
-        count.setAttribute("aria-label", score + (score === 1 ? " vote" : " votes"));
-      }
-    }
+    if (count) count.textContent = String(score);
     if (!button) return;
     var wasPressed = button.getAttribute("aria-pressed") === "true";
     button.setAttribute("aria-pressed", voted ? "true" : "false");
-    var word = button.textContent.trim();
-    if (wasPressed !== voted && VOTE_WORDS[word]) button.textContent = VOTE_WORDS[word];
+    var word = voteWord(button, voted);
+    if (wasPressed !== voted && word) button.textContent = word;
   }
 
   function submitVote(form, submitter) {

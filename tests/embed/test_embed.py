@@ -131,7 +131,10 @@ def test_comment_counts_for_a_blogs_list_are_shared_with_allowed_sites_only(
         headers={"Origin": BLOG},
     )
 
-    assert response.json == {"counts": {article.slug: 1, f"{BLOG}/2026/arctic-thaw/": 1}}
+    assert response.json == {
+        "counts": {article.slug: 1, f"{BLOG}/2026/arctic-thaw/": 1},
+        "labels": {article.slug: "1 comment", f"{BLOG}/2026/arctic-thaw/": "1 comment"},
+    }
     assert response.headers["Access-Control-Allow-Origin"] == BLOG
     other = client.get(
         "/embed/counts",
@@ -139,3 +142,28 @@ def test_comment_counts_for_a_blogs_list_are_shared_with_allowed_sites_only(
         headers={"Origin": "https://evil.test"},
     )
     assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_the_counts_words_follow_the_blogs_page_else_the_readers_language(
+    client, reader, article, discussion
+):
+    for _ in range(2):
+        factories.make_post(discussion, reader, "Yes.")
+
+    def label(reader_language: str | None, **extra) -> str:
+        headers = {"Origin": BLOG}
+        if reader_language:
+            headers["Accept-Language"] = reader_language
+        response = client.get(
+            "/embed/counts", query_string={"slug": article.slug, **extra}, headers=headers
+        )
+        assert "Accept-Language" in response.headers["Vary"]
+        return response.json["labels"][article.slug]
+
+    assert label("fr") == "2 commentaires"
+    # The blog's page is in English: its count reads like the text around it.
+    assert label("fr", lang="en-GB") == "2 comments"
+    assert label(None, lang="fr") == "2 commentaires"
+    # A language Forum does not have: the reader's.
+    assert label("fr", lang="de") == "2 commentaires"
+    assert label(None, lang="de") == "2 comments"
