@@ -53,7 +53,7 @@ class FlagForm(Form):
         validators=[InputRequired(message=FLAG_REASON_NEEDED)],
     )
     note = TextAreaField(
-        _l("Note for the moderators (needed for “Something else”)"), [_reason_length]
+        _l("Note for the moderators (needed if you chose “Something else”)"), [_reason_length]
     )
 
 

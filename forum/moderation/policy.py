@@ -37,6 +37,16 @@ SETTINGS = tuple(DEFAULTS)
 # Shown by every refused write and beside every form while the switch is on.
 READ_ONLY_MESSAGE = _l("The site is read-only for now: posting, voting and flagging are paused.")
 
+# Why a post waits for review, stored with it (Post.hold_reasons) in English, one a line; "{}"
+# stands for the word or the number a reason carries. The pages name them in the reader's
+# language (hold_reason_name in the views).
+HELD_ALL = "pre-moderation"
+HELD_NEW_USER = "new user"
+HELD_LINK = "link from a new user"
+HELD_SUSPECT_WORD = "suspect word “{}”"
+HELD_BY_FLAGS = "flags ×{}"
+HELD_BY_MODERATOR = "moderator flag: {}"
+
 _LINK = re.compile(r"(https?://|www\.|\]\()", re.IGNORECASE)
 
 
@@ -183,12 +193,12 @@ def verdict_for(author, discussion: Discussion, body: str) -> Verdict:
     is_new = author.approved_post_count < policy.new_user_posts
     reasons: list[str] = []
     if policy.mode is Mode.ALL:
-        reasons.append("pre-moderation")
+        reasons.append(HELD_ALL)
     elif policy.mode is Mode.NEW_USERS and is_new:
-        reasons.append("new user")
-    reasons.extend(f"suspect word “{word}”" for word in words_in(policy.suspect, body))
+        reasons.append(HELD_NEW_USER)
+    reasons.extend(HELD_SUSPECT_WORD.format(word) for word in words_in(policy.suspect, body))
     if policy.hold_links and is_new and has_link(body):
-        reasons.append("link from a new user")
+        reasons.append(HELD_LINK)
     return Verdict(PostState.PENDING if reasons else PostState.PUBLISHED, reasons)
 
 

@@ -35,7 +35,14 @@ from forum.moderation.models import (
     PenaltyKind,
     Policy,
 )
-from forum.moderation.policy import DEFAULTS, check_read_only, effective_policy, word_list
+from forum.moderation.policy import (
+    DEFAULTS,
+    HELD_BY_FLAGS,
+    HELD_BY_MODERATOR,
+    check_read_only,
+    effective_policy,
+    word_list,
+)
 from forum.notifications.models import Kind
 from forum.notifications.services import notify, notify_post_published
 
@@ -310,12 +317,12 @@ def flag_post(
     db.session.add(flag)
     db.session.flush()
     if permissions.can_moderate_post(actor, post):
-        _hide(post, f"moderator flag: {flag.reason_label.lower()}", actor, now)
+        _hide(post, HELD_BY_MODERATOR.format(flag.reason_label.lower()), actor, now)
     else:
         threshold = effective_policy(post.discussion).flag_threshold
         count = _open_flag_count(post)
         if count >= threshold:
-            _hide(post, f"flags ×{count}", None, now)
+            _hide(post, HELD_BY_FLAGS.format(count), None, now)
     db.session.flush()
     return flag
 

@@ -45,7 +45,7 @@ from forum.moderation.forms import (
     WarnForm,
 )
 from forum.moderation.log import ACTION_NAMES, action_name
-from forum.moderation.models import Mode
+from forum.moderation.models import FLAG_REASON_LABELS, Mode
 
 bp = Blueprint("moderation", __name__)
 # Every page shows the site's read-only banner and a signed-in person's penalty or warning;
@@ -60,6 +60,7 @@ bp.record_once(
         is_featured=queries.is_featured,
         action_name=action_name,
         flag_reason_name=lambda reason: FLAG_REASON_NAMES[reason],
+        hold_reason_name=hold_reason_name,
     )
 )
 bp.record_once(lambda state: signals.connect())
@@ -88,6 +89,38 @@ STATE_NAMES = {
     PostState.DELETED: _l("deleted"),
 }
 EXPIRED = _l("The form had expired; try again.")
+HELD_NAMES = {
+    policy.HELD_ALL: _l("pre-moderation"),
+    policy.HELD_NEW_USER: _l("new user"),
+    policy.HELD_LINK: _l("link from a new user"),
+}
+# A moderator's flag stores the reason's English label, in lower case.
+_FLAG_REASON_BY_LABEL = {label.lower(): reason for reason, label in FLAG_REASON_LABELS.items()}
+
+
+def _carried(template: str, label: str) -> str | None:
+    """What a stored reason written from ``template`` carries in place of its "{}"."""
+    head, tail = template.split("{}")
+    if len(label) > len(head) + len(tail) and label.startswith(head) and label.endswith(tail):
+        return label[len(head) : len(label) - len(tail)]
+    return None
+
+
+def hold_reason_name(label: str) -> str:
+    """A post's stored hold reason as the reader calls it; one the site did not write (or no
+    longer writes) is shown as stored."""
+    if label in HELD_NAMES:
+        return str(HELD_NAMES[label])
+    word = _carried(policy.HELD_SUSPECT_WORD, label)
+    if word is not None:
+        return _("suspect word “%(word)s”", word=word)
+    count = _carried(policy.HELD_BY_FLAGS, label)
+    if count is not None and count.isdigit():
+        return _("flags ×%(count)s", count=count)
+    reason = _FLAG_REASON_BY_LABEL.get(_carried(policy.HELD_BY_MODERATOR, label) or "")
+    if reason is not None:
+        return _("moderator flag: %(reason)s", reason=str(FLAG_REASON_NAMES[reason]).lower())
+    return label
 
 
 @bp.before_app_request

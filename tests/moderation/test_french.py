@@ -112,3 +112,57 @@ def test_a_suspended_french_member_is_refused_in_french(
     # The same refusal reads in English for an English browser.
     english = client.get(f"/articles/{article.slug}").get_data(as_text=True)
     assert f"Your account is suspended until 02 December {until.year}, 23:59 UTC" in english
+
+
+def test_the_reasons_a_post_was_held_are_named_in_french(client, moderator, discussion, reader):
+    services.flag_post(
+        moderator, factories.make_post(discussion, reader, "Trop fort."), "off_topic"
+    )
+    make_pending(discussion, reader, "Voir www.example.org", hold_reasons="new user\nflags ×3")
+    make_pending(discussion, reader, "Un mot", hold_reasons="suspect word “casino”\nsomething old")
+    db.session.commit()
+    login(client, moderator)
+
+    page = client.get("/moderation/", headers=FRENCH).get_data(as_text=True)
+    assert '<li class="badge">signalement d’un modérateur : hors sujet</li>' in page
+    assert '<li class="badge">nouveau membre</li>' in page
+    assert '<li class="badge">signalements ×3</li>' in page
+    assert '<li class="badge">mot suspect “casino”</li>' in page
+    # A reason the site does not write any more is shown as it was stored.
+    assert '<li class="badge">something old</li>' in page
+    english = client.get("/moderation/").get_data(as_text=True)
+    assert '<li class="badge">moderator flag: off topic</li>' in english
+
+
+def test_every_moderation_page_reads_in_french(
+    client, admin, discussion, group, reader, other_reader
+):
+    held = make_pending(discussion, reader, "En attente")
+    published = factories.make_post(discussion, other_reader, "Publié")
+    warning = services.warn_author(admin, published, "Restez courtois.")
+    services.ban_from_group(admin, reader, group, "Trop de digressions")
+    db.session.commit()
+    login(client, admin)
+
+    pages = {
+        "/moderation/log": "Journal de modération",
+        "/moderation/policy": "Politique de modération",
+        f"/moderation/groups/{group.id}/policy": f"Personnes bannies de {group.name}",
+        f"/moderation/posts/{held.id}/reject": "Refuser ce message ?",
+        f"/moderation/posts/{held.id}/edit": "Modifier et approuver",
+        f"/moderation/posts/{published.id}/warn": f"Avertir {other_reader.display_name}",
+        f"/moderation/users/{reader.id}/suspend": f"Suspendre {reader.display_name}",
+        f"/moderation/users/{reader.id}/ban": f"Bannir {reader.display_name}",
+        f"/moderation/groups/{group.id}/ban/{other_reader.id}": (
+            f"Bannir {other_reader.display_name} de {group.name}"
+        ),
+        f"/moderation/warnings/{warning.id}": "L’avertissement d’un modérateur",
+    }
+    for url, heading in pages.items():
+        response = client.get(url, headers=FRENCH)
+        assert response.status_code == 200, url
+        assert heading in response.get_data(as_text=True), url
+
+    log = client.get("/moderation/log", headers=FRENCH).get_data(as_text=True)
+    assert "Banni du groupe" in log and "Averti" in log
+    assert "Trop de digressions" in log  # the reason, as the moderator wrote it
