@@ -126,12 +126,23 @@ def group_leaders(group: Group) -> list[Membership]:
     return sorted(leaders, key=lambda m: m.role is not MemberRole.ORGANISER)
 
 
+def _counted_page(statement: Select, number: int, per_page: int) -> Page:
+    """A page whose rows carry the total (a window count), so the group page's lists cost
+    one query each instead of two; only a page past the end counts apart."""
+    counted = statement.add_columns(func.count().over().label("total"))
+    rows = db.session.execute(counted.limit(per_page).offset((number - 1) * per_page)).all()
+    if rows or number == 1:
+        total = rows[0].total if rows else 0
+        return Page(items=[row[0] for row in rows], number=number, per_page=per_page, total=total)
+    return paginate(statement, number, per_page)
+
+
 def group_members(group: Group, page: int, per_page: int = MEMBERS_PER_PAGE) -> Page:
     """The members who hold no office, by name."""
     statement = _active_memberships(group, (MemberRole.MEMBER,)).order_by(
         func.lower(User.display_name), User.id
     )
-    return paginate(statement, page, per_page)
+    return _counted_page(statement, page, per_page)
 
 
 def group_articles(group: Group, page: int) -> Page:
@@ -142,7 +153,7 @@ def group_articles(group: Group, page: int) -> Page:
         .where(article_groups.c.group_id == group.id, Article.is_hidden.is_(False))
         .order_by(Article.published_at.desc(), Article.id.desc())
     )
-    return paginate(statement, page, current_app.config["ARTICLES_PER_PAGE"])
+    return _counted_page(statement, page, current_app.config["ARTICLES_PER_PAGE"])
 
 
 # Sessions -----------------------------------------------------------------------------------
