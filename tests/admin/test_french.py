@@ -60,3 +60,24 @@ def test_a_french_admin_gets_settings_errors_beside_the_field_in_french(client, 
     assert saved.status_code == 302
     after = client.get("/admin/settings", headers=FRENCH).get_data(as_text=True)
     assert "Les paramètres sont enregistrés" in after
+
+
+def test_a_french_admin_reads_the_people_articles_and_groups_pages_in_french(
+    client, admin, reader, discussion, group
+):
+    login(client, admin)
+    users = client.get("/admin/users", headers=FRENCH).get_data(as_text=True)
+    assert "Comptes, les plus récents d’abord" in users and "<td>lecteur</td>" in users
+    person = client.get(f"/admin/users/{reader.id}", headers=FRENCH).get_data(as_text=True)
+    assert "Changer le rôle" in person and f"Suspendre {reader.display_name}" in person
+    assert "Garder les messages, signés “Membre supprimé”" in person
+    articles = client.get("/admin/articles", headers=FRENCH).get_data(as_text=True)
+    assert "Ouverte, 0 message" in articles and "Masquer<span" in articles
+    groups = client.get("/admin/groups", headers=FRENCH).get_data(as_text=True)
+    assert "Organisateurs : aucun." in groups and "Créer le groupe" in groups
+
+    hidden = post_form(
+        client, f"/admin/articles/{discussion.article_id}/hide", {}, page="/admin/articles",
+        headers=FRENCH, follow_redirects=True,
+    )  # fmt: skip
+    assert "est masqué pour tous sauf les administrateurs" in hidden.get_data(as_text=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from forum.api import services
 from forum.api.models import ApiToken
 from forum.extensions import db
 from tests.api.conftest import bearer, make_token
@@ -64,3 +65,18 @@ def test_the_api_answers_in_english_whatever_the_browser_asks(client, reader):
     response = client.post("/api/v1/notifications/read", json={}, headers={**bearer(raw), **FRENCH})
     assert response.status_code == 403
     assert "read-only" in response.json["error"]["message"]
+
+
+def test_a_french_admin_reads_the_deliveries_in_french(client, admin):
+    webhook = services.create_webhook(admin, "https://93.184.215.14/hooks", ["post.created"])
+    db.session.commit()
+    webhook.url = "http://localhost:9/hooks"  # refused at delivery
+    db.session.commit()
+    services.queue_event(db.session(), "post.created", lambda: {"post": None})
+    db.session.commit()
+
+    login(client, admin)
+    html = client.get("/admin/webhooks", headers=FRENCH).get_data(as_text=True)
+    assert "Derniers envois à http://localhost:9/hooks" in html
+    assert "<td>en échec</td>" in html
+    assert "Actif ; événements : post.created ; ajouté le" in html
