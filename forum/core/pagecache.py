@@ -42,6 +42,7 @@ from sqlalchemy import String, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column
 
 from forum.core.i18n import current_language
+from forum.core.web import accepts_gzip, carries_no_secret, gzip_body
 from forum.extensions import db
 
 WRITES = ("insert", "update", "delete", "replace")
@@ -53,6 +54,8 @@ DEFAULT_ENDPOINTS = (
     "articles.show_article",
     "discussions.show_thread",
 )
+# The key of a page's compressed copy, beside its plain one.
+GZIPPED = ("gzip",)
 
 
 class PageVersion(db.Model):
@@ -324,7 +327,10 @@ def _serve_cached():
     if version is None:
         return None
     key = (version, request.host, request.full_path, current_language())
-    entry = _store().get(key, current_app.config["PAGE_CACHE_SECONDS"])
+    seconds = current_app.config["PAGE_CACHE_SECONDS"]
+    entry = _store().get(key + GZIPPED, seconds) if accepts_gzip() else None
+    if entry is None:
+        entry = _store().get(key, seconds)
     if entry is None:
         g.page_cache_key = key  # rendered as usual, then stored
         return None
@@ -345,7 +351,24 @@ def _store_rendered(response: Response) -> Response:
     # The language comes from these: a shared cache must not mix them up.
     response.vary.update(("Accept-Language", "Cookie"))
     headers = [(name, value) for name, value in response.headers if name != "X-Page-Cache"]
-    _store().put(key, Entry(response.get_data(), headers, time.monotonic()))
+    body = response.get_data()
+    _store().put(key, Entry(body, headers, time.monotonic()))
+    if carries_no_secret():
+        # Compressed once per version too, so a hit costs no compression (forum.core.web
+        # says when a response may be compressed: BREACH).
+        compressed = gzip_body(body)
+        etag = response.get_etag()[0]
+        gzip_headers = [
+            (name, value)
+            for name, value in headers
+            if name not in ("ETag", "Content-Length", "Content-Encoding")
+        ]
+        gzip_headers += [
+            ("Content-Encoding", "gzip"),
+            ("Content-Length", str(len(compressed))),
+            ("ETag", f'"{etag}-gzip"'),
+        ]
+        _store().put(key + GZIPPED, Entry(compressed, gzip_headers, time.monotonic()))
     response.headers["X-Page-Cache"] = "miss"
     return response.make_conditional(request)
 

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import gzip
+from collections import OrderedDict
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -45,6 +58,9 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.after_request(_security_headers)
+    # Last of the after-request hooks (they run in reverse), so it sees the finished response
+    # and the page cache stores the plain body (it keeps its own compressed copy).
+    app.after_request_funcs.setdefault(None, []).insert(0, compress)
 
     from forum.ops import logs
 
@@ -135,4 +151,101 @@ def _security_headers(response):
     if current_app.config["BASE_URL"].startswith("https://"):
         # A site served over HTTPS tells browsers never to reach it over plain HTTP.
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
+
+
+# Compression ----------------------------------------------------------------------------
+#
+# BREACH: a compressed response's length tells an attacker who can make a victim's browser ask
+# for pages with text of their choosing (a search, a form's error) whether that text matches a
+# secret on the same page, and so the secret a character at a time. Forum's form tokens are not
+# masked per response (Flask-WTF signs the same session secret each time), so a response is
+# compressed only if it carries no secret: no form token was made for it, and the request came
+# with no credentials (no login, no remembered login, no API token). That is every page an
+# anonymous reader gets but the forms, the cached pages among them, and the CSS and scripts.
+# Pages of signed-in people are sent as they are. docs/deploy.md says the same for nginx.
+
+COMPRESSIBLE = (
+    "text/html",
+    "text/css",
+    "text/javascript",
+    "application/javascript",
+    "application/json",
+    "application/atom+xml",
+    "application/xml",
+    "image/svg+xml",
+    "text/calendar",
+    "text/plain",
+)
+MIN_COMPRESSED_BYTES = 1024
+# Files (the CSS and scripts) are compressed once each; they change only with a release.
+MAX_FILE_BYTES = 1024 * 1024
+# Level 6 (zlib's default) gains little over 5 on HTML and costs more time.
+GZIP_LEVEL = 5
+
+
+def gzip_body(data: bytes) -> bytes:
+    # mtime=0: the same body compresses to the same bytes, so its ETag stays the same.
+    return gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)
+
+
+_GZIPPED_FILES: OrderedDict[str, bytes] = OrderedDict()
+
+
+def _gzip_file(response: Response, etag: str) -> bytes:
+    """A static file's body compressed, once per file version (its ETag names it)."""
+    body = _GZIPPED_FILES.get(etag)
+    if body is None:
+        body = _GZIPPED_FILES[etag] = gzip_body(b"".join(response.response))
+        while len(_GZIPPED_FILES) > 256:
+            _GZIPPED_FILES.popitem(last=False)
+    return body
+
+
+def carries_no_secret() -> bool:
+    """True if this request's response holds nothing an attacker could learn by BREACH."""
+    if "csrf_token" in g or "_user_id" in session or "Authorization" in request.headers:
+        return False
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") not in request.cookies
+
+
+def accepts_gzip() -> bool:
+    return request.accept_encodings["gzip"] > 0
+
+
+def compress(response: Response) -> Response:
+    """Send ``response`` gzipped when the client accepts it and it carries no secret."""
+    response.vary.add("Accept-Encoding")
+    if (
+        response.status_code != 200
+        or "Content-Encoding" in response.headers
+        or response.mimetype not in COMPRESSIBLE
+        or request.method == "HEAD"
+        or not accepts_gzip()
+        or not carries_no_secret()
+    ):
+        return response
+    if response.direct_passthrough:
+        # A static file: read it (small) and compress it once per version (its ETag).
+        length = response.content_length
+        if response.get_etag()[0] is None or length is None or length > MAX_FILE_BYTES:
+            return response
+        etag = response.get_etag()[0]
+        body = _gzip_file(response, etag)
+        response.response.close()
+        response.direct_passthrough = False
+        response.set_data(body)
+        # Another representation needs another ETag; a browser asking with it gets a 304.
+        response.set_etag(f"{etag}-gzip")
+        response.headers["Content-Encoding"] = "gzip"
+        return response.make_conditional(request)
+    if response.is_streamed or response.content_length is None:
+        return response
+    if response.content_length < MIN_COMPRESSED_BYTES:
+        return response
+    etag, weak = response.get_etag()
+    response.set_data(gzip_body(response.get_data()))
+    response.headers["Content-Encoding"] = "gzip"
+    if etag is not None:
+        response.set_etag(f"{etag}-gzip", weak=weak)
     return response
