@@ -45,8 +45,11 @@ demo: install
 
 # The whole suite on SQLite, then again on PostgreSQL when FORUM_TEST_POSTGRES_URL is set
 # (.ci/run sets it). The scale-out stack (tests/scaleout) brings its own PostgreSQL: once is enough.
+# The first pass runs on every core; the browser journeys and the gates, which measure speed,
+# then run alone; the PostgreSQL pass shares one database, so it runs on one core.
 test: install lint
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not browser and not stack"
+	$(BIN)/pytest -n 0 -m "browser or stack"
 	@if [ -n "$$FORUM_TEST_POSTGRES_URL" ]; then \
 		echo "== the suite again on PostgreSQL =="; \
 		FORUM_TEST_DATABASE_URL="$$FORUM_TEST_POSTGRES_URL" $(BIN)/pytest -m "not browser and not stack"; \

@@ -45,6 +45,25 @@ def require_redis() -> str:
     return url
 
 
+def pytest_xdist_auto_num_workers(config) -> int | None:
+    """The suite runs on every core (``-n logical`` in pyproject.toml), except where workers
+    would share one thing that cannot be shared or cost more than they save."""
+    if os.environ.get("FORUM_TEST_DATABASE_URL"):
+        return 0  # one database for every worker: each would empty the others' tables
+    if config.args_source is not pytest.Config.ArgsSource.TESTPATHS:
+        return 0  # a folder, a file or a test asked for: starting workers costs more
+    return None
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items) -> None:
+    # Browser journeys, gates and the stack start servers and browsers of their own, and the
+    # gates measure speed: they run one after another on one worker.
+    for item in items:
+        if item.get_closest_marker("browser") or item.get_closest_marker("stack"):
+            item.add_marker(pytest.mark.xdist_group("one_at_a_time"))
+
+
 @pytest.fixture(scope="session")
 def instance_dir(tmp_path_factory):
     path = tmp_path_factory.mktemp("instance")
