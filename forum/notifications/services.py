@@ -383,8 +383,7 @@ def _ballot_email(ballot: Ballot, user: User) -> dict:
     session = ballot.session
     closes = None
     if ballot.closes_at is not None:
-        shown = local(ballot.closes_at, user.timezone)
-        closes = f"{shown:%A %-d %B, %H:%M} {shown.tzname()}"
+        closes = emails.spoken_time(ballot.closes_at, user.timezone)
     path = f"/groups/{quote(session.group.slug)}/sessions/{session.id}/ballot"
     return {"ballot": ballot, "session": session, "closes": closes, "path": path}
 

@@ -270,3 +270,25 @@ def test_an_unsubscribe_link_reads_in_french(client, reader):
     response = client.get("/digests/unsubscribe/nonsense", headers=FRENCH)
     assert response.status_code == 404
     assert "Ce lien de désabonnement n’est pas valable." in response.get_data(as_text=True)
+
+
+def test_a_ballots_deadline_is_written_in_the_language_of_the_email(group, member):
+    from forum.notifications.emails import spoken_time
+
+    session = make_session(group, starts_on=date(2030, 3, 7))
+    # The context is made before the recipient's language is known (the worker's is English).
+    context = {
+        "user": member,
+        "session": session,
+        "closes": spoken_time(datetime(2030, 3, 12, 18, tzinfo=UTC), "Europe/Paris"),
+        "path": "/ballot",
+        **LINKS,
+    }
+
+    subject, text, html = in_french("groups/ballot_opened", **context)
+    assert subject == "Vote ouvert : Climate migration"
+    assert "Il se termine mardi 12 mars, 19:00 CET." in text
+    assert "<p>Il se termine mardi 12 mars, 19:00 CET.</p>" in html
+
+    _subject, text, _html = render_email("groups/ballot_opened", **context)
+    assert "It closes Tuesday 12 March, 19:00 CET." in text
