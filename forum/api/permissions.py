@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from forum.accounts.permissions import is_admin, is_signed_in
 from forum.api.models import ApiToken
 from forum.core.errors import PermissionDenied
@@ -14,7 +16,7 @@ def can_manage_tokens(user) -> bool:
 
 def require_manage_tokens(user) -> None:
     if not can_manage_tokens(user):
-        raise PermissionDenied("Log in to manage your API tokens.")
+        raise PermissionDenied(_("Log in to manage your API tokens."))
 
 
 def can_revoke_token(user, token: ApiToken) -> bool:
@@ -23,7 +25,7 @@ def can_revoke_token(user, token: ApiToken) -> bool:
 
 def require_revoke_token(user, token: ApiToken) -> None:
     if not can_revoke_token(user, token):
-        raise PermissionDenied("You can only revoke your own tokens.")
+        raise PermissionDenied(_("You can only revoke your own tokens."))
 
 
 def can_manage_webhooks(user) -> bool:
@@ -32,7 +34,7 @@ def can_manage_webhooks(user) -> bool:
 
 def require_manage_webhooks(user) -> None:
     if not can_manage_webhooks(user):
-        raise PermissionDenied("Only administrators can configure webhooks.")
+        raise PermissionDenied(_("Only administrators can configure webhooks."))
 
 
 def can_write_with(token: ApiToken | None) -> bool:
