@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -62,7 +63,7 @@ def get_article_for(viewer, slug: str) -> Article:
         )
     )
     if article is None:
-        raise NotVisible("There is no such article.")
+        raise NotVisible(_("There is no such article."))
     return article
 
 
@@ -143,5 +144,5 @@ def feed_page(number: int) -> Page:
 def get_feed(feed_id: int) -> Feed:
     feed = db.session.get(Feed, feed_id)
     if feed is None:
-        raise NotVisible("The site does not follow that feed.")
+        raise NotVisible(_("The site does not follow that feed."))
     return feed

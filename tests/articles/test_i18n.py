@@ -71,3 +71,10 @@ def test_a_reader_is_refused_the_editor_in_french(client, reader):
 
     assert response.status_code == 403
     assert "Seuls les administrateurs peuvent créer et modifier des articles." in text_of(response)
+
+
+def test_a_missing_article_is_explained_in_french(client):
+    response = client.get("/articles/no-such-article", headers=FRENCH)
+
+    assert response.status_code == 404
+    assert "Cet article n’existe pas." in text_of(response)
