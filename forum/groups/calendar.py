@@ -3,7 +3,9 @@
 Times are given in the session's own zone with a VTIMEZONE, so a calendar shows 19:00
 London time on both sides of a clock change. UIDs come from the session's id and the site's
 address (stable across edits); SEQUENCE rises with every change; cancelled sessions stay in
-the feed with STATUS:CANCELLED so calendars remove them.
+the feed with STATUS:CANCELLED so calendars remove them. What the organiser typed (titles,
+topics, places) stays as typed; the few words the feed adds follow the calendar app's
+Accept-Language.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from flask import current_app, url_for
+from flask_babel import gettext as _
 from icalendar import Calendar, Event
 
 from forum.accounts.models import User
@@ -44,14 +47,14 @@ def _event(session: GroupSession) -> Event:
     event.add("url", page)
     lines = [session.topic] if session.topic else []
     if session.readings:
-        lines.append("Readings:")
+        lines.append(_("Readings:"))
         lines += [
             f"- {reading.article.title}: "
             + _absolute(url_for("articles.show_article", slug=reading.article.slug))
             for reading in session.readings
         ]
     if session.online_url:
-        lines.append(f"Online: {session.online_url}")
+        lines.append(_("Online: %(url)s", url=session.online_url))
     lines.append(page)
     event.add("description", "\n".join(lines))
     where = ", ".join(part for part in (session.place, session.online_url) if part)
@@ -77,4 +80,4 @@ def group_calendar(group: Group, sessions: Iterable[GroupSession]) -> bytes:
 
 
 def personal_calendar(user: User, sessions: Iterable[GroupSession]) -> bytes:
-    return render_calendar(f"{user.display_name}: my sessions", sessions)
+    return render_calendar(_("%(name)s: my sessions", name=user.display_name), sessions)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
     EmailField,
@@ -16,13 +17,34 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from forum.core.forms import Form
 from forum.core.timefmt import timezone_names
-from forum.groups.models import JoinPolicy, RsvpStatus, VenueType, Visibility
+from forum.groups.models import JoinPolicy, MemberRole, RsvpStatus, VenueType, Visibility
 
-VISIBILITY_LABELS = {Visibility.PUBLIC: "Public", Visibility.MEMBERS: "Members only"}
+# What the stored values are called on the pages, in the reader's language (the database
+# keeps the values; the models' English labels serve the emails and the command line).
+VISIBILITY_LABELS = {Visibility.PUBLIC: _l("Public"), Visibility.MEMBERS: _l("Members only")}
 JOIN_LABELS = {
-    JoinPolicy.OPEN: "Open: anyone can join",
-    JoinPolicy.REQUEST: "By request: organisers approve",
-    JoinPolicy.INVITE: "By invitation only",
+    JoinPolicy.OPEN: _l("Open: anyone can join"),
+    JoinPolicy.REQUEST: _l("By request: organisers approve"),
+    JoinPolicy.INVITE: _l("By invitation only"),
+}
+VENUE_LABELS = {
+    VenueType.LIBRARY: _l("Library"),
+    VenueType.RETIREMENT: _l("Retirement community"),
+    VenueType.CLASSROOM: _l("Classroom"),
+    VenueType.FAITH: _l("Faith-based"),
+    VenueType.ONLINE: _l("Online"),
+    VenueType.OTHER: _l("Other"),
+}
+ROLE_LABELS = {
+    MemberRole.ORGANISER: _l("organiser"),
+    MemberRole.MODERATOR: _l("moderator"),
+    MemberRole.MEMBER: _l("member"),
+}
+RSVP_LABELS = {
+    RsvpStatus.GOING: _l("going"),
+    RsvpStatus.MAYBE: _l("maybe"),
+    RsvpStatus.DECLINED: _l("not going"),
+    RsvpStatus.WAITLISTED: _l("on the waitlist"),
 }
 
 
@@ -31,21 +53,22 @@ def _zones(field: SelectField) -> None:
 
 
 class GroupForm(Form):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField("Description", validators=[Length(max=5000)])
-    place = StringField("Place (town or city)", validators=[Length(max=200)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
+    place = StringField(_l("Place (town or city)"), validators=[Length(max=200)])
     venue_type = SelectField(
-        "Where the group meets", choices=[SelectChoice(v.value, v.label) for v in VenueType]
+        _l("Where the group meets"),
+        choices=[SelectChoice(k.value, v) for k, v in VENUE_LABELS.items()],
     )
-    meeting_pattern = StringField("When the group meets", validators=[Length(max=200)])
+    meeting_pattern = StringField(_l("When the group meets"), validators=[Length(max=200)])
     visibility = SelectField(
-        "Who can see the group",
+        _l("Who can see the group"),
         choices=[SelectChoice(k.value, v) for k, v in VISIBILITY_LABELS.items()],
     )
     join_policy = SelectField(
-        "How people join", choices=[SelectChoice(k.value, v) for k, v in JOIN_LABELS.items()]
+        _l("How people join"), choices=[SelectChoice(k.value, v) for k, v in JOIN_LABELS.items()]
     )
-    timezone = SelectField("Time zone", validate_choice=False)
+    timezone = SelectField(_l("Time zone"), validate_choice=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,61 +76,65 @@ class GroupForm(Form):
 
 
 class InviteForm(Form):
-    email = EmailField("Email address to invite", validators=[DataRequired(), Length(max=254)])
+    email = EmailField(_l("Email address to invite"), validators=[DataRequired(), Length(max=254)])
 
 
 class CancelForm(Form):
-    reason = TextAreaField("Reason (sent to the people going)", validators=[Length(max=500)])
+    reason = TextAreaField(_l("Reason (sent to the people going)"), validators=[Length(max=500)])
 
 
 class RsvpForm(Form):
     status = SelectField(
-        "Are you coming?",
+        _l("Are you coming?"),
         choices=[
-            SelectChoice(RsvpStatus.GOING.value, "Going"),
-            SelectChoice(RsvpStatus.MAYBE.value, "Maybe"),
-            SelectChoice(RsvpStatus.DECLINED.value, "Not going"),
+            SelectChoice(RsvpStatus.GOING.value, _l("Going")),
+            SelectChoice(RsvpStatus.MAYBE.value, _l("Maybe")),
+            SelectChoice(RsvpStatus.DECLINED.value, _l("Not going")),
         ],
     )
 
 
 class SessionForm(Form):
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
-    topic = StringField("Topic", validators=[Length(max=200)])
-    starts_on = DateField("Date", validators=[InputRequired()])
-    starts_at = TimeField("Starts at", validators=[InputRequired()])
-    ends_at = TimeField("Ends at", validators=[InputRequired()])
-    timezone = SelectField("Time zone", validate_choice=False)
-    place = StringField("Place", validators=[Length(max=200)])
-    online_url = StringField("Online meeting link", validators=[Length(max=500)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    topic = StringField(_l("Topic"), validators=[Length(max=200)])
+    starts_on = DateField(_l("Date"), validators=[InputRequired()])
+    starts_at = TimeField(_l("Starts at"), validators=[InputRequired()])
+    ends_at = TimeField(_l("Ends at"), validators=[InputRequired()])
+    timezone = SelectField(_l("Time zone"), validate_choice=False)
+    place = StringField(_l("Place"), validators=[Length(max=200)])
+    online_url = StringField(_l("Online meeting link"), validators=[Length(max=500)])
     capacity = IntegerField(
-        "Seats (empty for no limit)", validators=[Optional(), NumberRange(min=1, max=10_000)]
+        _l("Seats (empty for no limit)"), validators=[Optional(), NumberRange(min=1, max=10_000)]
     )
-    facilitator_id = SelectField("Facilitator", validate_choice=False)
-    readings = TextAreaField("Readings", validators=[Length(max=5000)])
-    agenda_md = TextAreaField("Agenda (markdown)", validators=[Length(max=20_000)])
-    questions_md = TextAreaField("Discussion questions (markdown)", validators=[Length(max=20_000)])
+    facilitator_id = SelectField(_l("Facilitator"), validate_choice=False)
+    readings = TextAreaField(_l("Readings"), validators=[Length(max=5000)])
+    agenda_md = TextAreaField(_l("Agenda (markdown)"), validators=[Length(max=20_000)])
+    questions_md = TextAreaField(
+        _l("Discussion questions (markdown)"), validators=[Length(max=20_000)]
+    )
     summary_md = TextAreaField(
-        "Summary, after the session (markdown)", validators=[Length(max=20_000)]
+        _l("Summary, after the session (markdown)"), validators=[Length(max=20_000)]
     )
 
     def __init__(self, members, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _zones(self.timezone)
-        self.facilitator_id.choices = [SelectChoice("", "Nobody yet")] + [
+        self.facilitator_id.choices = [SelectChoice("", _l("Nobody yet"))] + [
             SelectChoice(str(member.id), member.display_name) for member in members
         ]
 
 
 class SessionEditForm(SessionForm):
     scope = SelectField(
-        "Apply the changes to",
+        _l("Apply the changes to"),
         choices=[
-            SelectChoice("one", "This session only"),
+            SelectChoice("one", _l("This session only")),
             SelectChoice(
                 "season",
-                "This session and every later session of the season (times, place, link, "
-                "seats, facilitator, agenda; a new date moves them all)",
+                _l(
+                    "This session and every later session of the season (times, place, "
+                    "link, seats, facilitator, agenda; a new date moves them all)"
+                ),
             ),
         ],
         default="one",
@@ -118,16 +145,17 @@ class SeasonForm(SessionForm):
     """A season shares the session's fields; ``title`` is the season's name."""
 
     interval = SelectField(
-        "How often", choices=[SelectChoice("7", "Weekly"), SelectChoice("14", "Fortnightly")]
+        _l("How often"),
+        choices=[SelectChoice("7", _l("Weekly")), SelectChoice("14", _l("Fortnightly"))],
     )
-    plan = TextAreaField("Topics, one session a line", validators=[DataRequired()])
+    plan = TextAreaField(_l("Topics, one session a line"), validators=[DataRequired()])
 
 
 class BallotForm(Form):
-    topic = StringField("Topic (ballots on the same topic are added up across groups)")
-    intro = TextAreaField("Introduction (optional)", validators=[Length(max=5000)])
-    closes_on = DateField("Closes on (optional)", validators=[Optional()])
-    closes_at = TimeField("Closes at", validators=[Optional()])
+    topic = StringField(_l("Topic (ballots on the same topic are added up across groups)"))
+    intro = TextAreaField(_l("Introduction (optional)"), validators=[Length(max=5000)])
+    closes_on = DateField(_l("Closes on (optional)"), validators=[Optional()])
+    closes_at = TimeField(_l("Closes at"), validators=[Optional()])
     questions = TextAreaField(
-        "Questions and their choices", validators=[DataRequired(), Length(max=20_000)]
+        _l("Questions and their choices"), validators=[DataRequired(), Length(max=20_000)]
     )

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from forum.accounts.permissions import is_active_member, is_admin, is_signed_in
+from forum.admin.models import GroupArchive
 from forum.core.db import utc_now
 from forum.core.errors import PermissionDenied
 from forum.extensions import db
@@ -60,6 +62,13 @@ def _runs_group(user, group: Group) -> bool:
     return is_admin(user) or is_group_organiser(user, group)
 
 
+def is_archived(group: Group) -> bool:
+    """An admin archived the group (forum.admin): it stays readable, but it takes no new
+    members, holds no new sessions or ballots, and its RSVPs, votes and discussions are
+    closed (the admin's archiving locks the discussions it had)."""
+    return group.id is not None and db.session.get(GroupArchive, group.id) is not None
+
+
 # The group ---------------------------------------------------------------------------------
 
 
@@ -76,7 +85,7 @@ def can_create_group(user) -> bool:
 
 def require_create_group(user) -> None:
     if not can_create_group(user):
-        raise PermissionDenied("Only site admins can create groups.")
+        raise PermissionDenied(_("Only site admins can create groups."))
 
 
 def can_edit_group(user, group: Group) -> bool:
@@ -85,7 +94,7 @@ def can_edit_group(user, group: Group) -> bool:
 
 def require_edit_group(user, group: Group) -> None:
     if not can_edit_group(user, group):
-        raise PermissionDenied("Only the group's organisers and site admins can edit the group.")
+        raise PermissionDenied(_("Only the group's organisers and site admins can edit the group."))
 
 
 def can_manage_members(user, group: Group) -> bool:
@@ -94,23 +103,36 @@ def can_manage_members(user, group: Group) -> bool:
 
 def require_manage_members(user, group: Group) -> None:
     if not can_manage_members(user, group):
-        raise PermissionDenied("Only the group's organisers and site admins can manage members.")
+        raise PermissionDenied(_("Only the group's organisers and site admins can manage members."))
+
+
+def can_add_members(user, group: Group) -> bool:
+    """Invite people and approve requests to join: not in an archived group."""
+    return can_manage_members(user, group) and not is_archived(group)
+
+
+def require_add_members(user, group: Group) -> None:
+    require_manage_members(user, group)
+    if is_archived(group):
+        raise PermissionDenied(_("This group is archived: it takes no new members."))
 
 
 def _join_refusal(user, group: Group, invited: bool = False) -> str | None:
     if not is_signed_in(user):
-        return "Log in to join the group."
+        return _("Log in to join the group.")
     if not is_active_member(user):
-        return "Verify your email address before joining a group."
+        return _("Verify your email address before joining a group.")
+    if is_archived(group):
+        return _("This group is archived: it takes no new members.")
     membership = membership_of(user, group)
     if membership is not None:
         if membership.state is MemberState.BANNED:
-            return "You cannot join this group."
+            return _("You cannot join this group.")
         if membership.state is MemberState.PENDING:
-            return "Your request to join is waiting for an organiser."
-        return "You are already a member of this group."
+            return _("Your request to join is waiting for an organiser.")
+        return _("You are already a member of this group.")
     if group.join_policy is JoinPolicy.INVITE and not invited:
-        return "This group is open by invitation only: ask an organiser for an invitation."
+        return _("This group is open by invitation only: ask an organiser for an invitation.")
     return None
 
 
@@ -135,7 +157,7 @@ def can_leave_group(user, group: Group) -> bool:
 
 def require_leave_group(user, group: Group) -> None:
     if not can_leave_group(user, group):
-        raise PermissionDenied("You are not a member of this group.")
+        raise PermissionDenied(_("You are not a member of this group."))
 
 
 # Sessions ----------------------------------------------------------------------------------
@@ -146,12 +168,16 @@ def can_view_session(user, session: GroupSession) -> bool:
 
 
 def can_schedule_session(user, group: Group) -> bool:
-    return _runs_group(user, group)
+    return _runs_group(user, group) and not is_archived(group)
 
 
 def require_schedule_session(user, group: Group) -> None:
-    if not can_schedule_session(user, group):
-        raise PermissionDenied("Only the group's organisers and site admins can schedule sessions.")
+    if not _runs_group(user, group):
+        raise PermissionDenied(
+            _("Only the group's organisers and site admins can schedule sessions.")
+        )
+    if is_archived(group):
+        raise PermissionDenied(_("This group is archived: it holds no new sessions."))
 
 
 def can_edit_session(user, session: GroupSession) -> bool:
@@ -160,18 +186,22 @@ def can_edit_session(user, session: GroupSession) -> bool:
 
 def require_edit_session(user, session: GroupSession) -> None:
     if not can_edit_session(user, session):
-        raise PermissionDenied("Only the group's organisers and site admins can change sessions.")
+        raise PermissionDenied(
+            _("Only the group's organisers and site admins can change sessions.")
+        )
 
 
 def _rsvp_refusal(user, session: GroupSession, now: datetime | None = None) -> str | None:
     if not is_signed_in(user):
-        return "Log in to say whether you are coming."
+        return _("Log in to say whether you are coming.")
     if not is_group_member(user, session.group):
-        return "Join the group to say whether you are coming."
+        return _("Join the group to say whether you are coming.")
+    if is_archived(session.group):
+        return _("This group is archived: RSVPs are closed.")
     if session.is_cancelled:
-        return "This session is cancelled."
+        return _("This session is cancelled.")
     if session.ends_at <= (now or utc_now()):
-        return "This session is over."
+        return _("This session is over.")
     return None
 
 
@@ -195,7 +225,9 @@ def can_mark_attendance(user, session: GroupSession) -> bool:
 
 def require_mark_attendance(user, session: GroupSession) -> None:
     if not can_mark_attendance(user, session):
-        raise PermissionDenied("Only the group's organisers and site admins can mark attendance.")
+        raise PermissionDenied(
+            _("Only the group's organisers and site admins can mark attendance.")
+        )
 
 
 # Group discussions of articles ---------------------------------------------------------------
@@ -203,12 +235,20 @@ def require_mark_attendance(user, session: GroupSession) -> None:
 
 def can_open_group_discussion(user, group: Group) -> bool:
     """Members start their group's discussion of an article."""
-    return is_active_member(user) and (is_group_member(user, group) or is_admin(user))
+    return (
+        is_active_member(user)
+        and (is_group_member(user, group) or is_admin(user))
+        and not is_archived(group)
+    )
 
 
 def require_open_group_discussion(user, group: Group) -> None:
+    if is_archived(group):
+        raise PermissionDenied(_("This group is archived: its discussions are closed."))
     if not can_open_group_discussion(user, group):
-        raise PermissionDenied("Only members of the group can open its discussion of an article.")
+        raise PermissionDenied(
+            _("Only members of the group can open its discussion of an article.")
+        )
 
 
 def can_post_in_group(user, group: Group) -> bool:
@@ -225,7 +265,18 @@ def can_manage_ballot(user, session: GroupSession) -> bool:
 
 def require_manage_ballot(user, session: GroupSession) -> None:
     if not can_manage_ballot(user, session):
-        raise PermissionDenied("Only the group's organisers and site admins can run ballots.")
+        raise PermissionDenied(_("Only the group's organisers and site admins can run ballots."))
+
+
+def can_start_ballot(user, session: GroupSession) -> bool:
+    """Write a ballot or open it for votes: not in an archived group (closing one is fine)."""
+    return can_manage_ballot(user, session) and not is_archived(session.group)
+
+
+def require_start_ballot(user, session: GroupSession) -> None:
+    require_manage_ballot(user, session)
+    if is_archived(session.group):
+        raise PermissionDenied(_("This group is archived: it starts no new ballots."))
 
 
 def has_voted(user, ballot: Ballot) -> bool:
@@ -252,17 +303,17 @@ def _was_there(user, session: GroupSession) -> bool:
 def _vote_refusal(user, ballot: Ballot, now: datetime | None = None) -> str | None:
     now = now or utc_now()
     if not is_signed_in(user):
-        return "Log in to vote."
+        return _("Log in to vote.")
     if ballot.status is BallotStatus.DRAFT:
-        return "This ballot is not open yet."
-    if not ballot.is_open_at(now):
-        return "This ballot is closed."
+        return _("This ballot is not open yet.")
+    if not ballot.is_open_at(now) or is_archived(ballot.session.group):
+        return _("This ballot is closed.")
     if not is_group_member(user, ballot.session.group):
-        return "Only members of the group vote in its ballots."
+        return _("Only members of the group vote in its ballots.")
     if not _was_there(user, ballot.session):
-        return "Only members who said they were going to the session, or came, can vote."
+        return _("Only members who said they were going to the session, or came, can vote.")
     if has_voted(user, ballot):
-        return "You have already voted in this ballot."
+        return _("You have already voted in this ballot.")
     return None
 
 
@@ -302,4 +353,4 @@ def can_manage_calendar_feed(user) -> bool:
 
 def require_manage_calendar_feed(user) -> None:
     if not can_manage_calendar_feed(user):
-        raise PermissionDenied("Log in to manage your calendar address.")
+        raise PermissionDenied(_("Log in to manage your calendar address."))

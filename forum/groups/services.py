@@ -13,6 +13,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import format_number
+from flask_babel import gettext as _
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -99,15 +101,17 @@ def _enum(enum_class, value, field_name: str):
         return enum_class(value)
     except ValueError:
         choices = ", ".join(member.value for member in enum_class)
-        raise ValidationFailed(field_name, f"Choose one of {choices}.") from None
+        raise ValidationFailed(
+            field_name, _("Choose one of %(choices)s.", choices=choices)
+        ) from None
 
 
 def _short(value: str | None, field_name: str, limit: int, required: bool = False) -> str:
     value = " ".join((value or "").split())
     if required and not value:
-        raise ValidationFailed(field_name, "This cannot be empty.")
+        raise ValidationFailed(field_name, _("This cannot be empty."))
     if len(value) > limit:
-        raise ValidationFailed(field_name, f"Keep this under {limit} characters.")
+        raise ValidationFailed(field_name, _("Keep this under %(limit)s characters.", limit=limit))
     return value
 
 
@@ -116,7 +120,8 @@ def _apply_group_values(group: Group, values: GroupInput) -> None:
     description = (values.description or "").strip()
     if len(description) > MAX_DESCRIPTION:
         raise ValidationFailed(
-            "description", f"Keep the description under {MAX_DESCRIPTION} characters."
+            "description",
+            _("Keep the description under %(limit)s characters.", limit=MAX_DESCRIPTION),
         )
     group.description = description
     group.place = _short(values.place, "place", 200)
@@ -125,7 +130,7 @@ def _apply_group_values(group: Group, values: GroupInput) -> None:
     group.visibility = _enum(Visibility, values.visibility, "visibility")
     group.join_policy = _enum(JoinPolicy, values.join_policy, "join_policy")
     if not is_timezone(values.timezone):
-        raise ValidationFailed("timezone", "Choose a time zone from the list.")
+        raise ValidationFailed("timezone", _("Choose a time zone from the list."))
     group.timezone = values.timezone
 
 
@@ -135,7 +140,7 @@ def create_group(actor: User | None, values: GroupInput) -> Group:
         permissions.require_create_group(actor)
     slug = slugify(_short(values.name, "name", 200, required=True))
     if db.session.scalar(select(Group.id).where(Group.slug == slug)) is not None:
-        raise ValidationFailed("name", "A group with this name already exists.")
+        raise ValidationFailed("name", _("A group with this name already exists."))
     group = Group(slug=slug)
     _apply_group_values(group, values)
     db.session.add(group)
@@ -162,7 +167,8 @@ def update_group(actor: User | None, group: Group, *, description: str | None = 
         description = description.strip()
         if len(description) > MAX_DESCRIPTION:
             raise ValidationFailed(
-                "description", f"Keep the description under {MAX_DESCRIPTION} characters."
+                "description",
+                _("Keep the description under %(limit)s characters.", limit=MAX_DESCRIPTION),
             )
         group.description = description
     db.session.flush()
@@ -186,10 +192,16 @@ def add_member(
         role = MemberRole(role)
     except ValueError:
         choices = ", ".join(r.value for r in MemberRole)
-        raise ValidationFailed("role", f"Unknown role {role!r}: choose one of {choices}.") from None
+        raise ValidationFailed(
+            "role",
+            _("Unknown role %(role)r: choose one of %(choices)s.", role=role, choices=choices),
+        ) from None
     membership = permissions.membership_of(user, group)
     if membership is not None and membership.state is MemberState.BANNED:
-        raise ValidationFailed("user", f"{user.display_name} is banned from {group.name}.")
+        raise ValidationFailed(
+            "user",
+            _("%(name)s is banned from %(group)s.", name=user.display_name, group=group.name),
+        )
     if membership is None:
         membership = Membership(
             group_id=group.id, user_id=user.id, role=role, state=MemberState.ACTIVE
@@ -237,13 +249,13 @@ def _organisers(group: Group) -> list[User]:
 
 def _pending(group: Group, membership: Membership) -> Membership:
     if membership.group_id != group.id or membership.state is not MemberState.PENDING:
-        raise ValidationFailed(None, "That request has already been answered.")
+        raise ValidationFailed(None, _("That request has already been answered."))
     return membership
 
 
 def approve_request(actor: User | None, group: Group, membership: Membership) -> Membership:
     if actor is not None:
-        permissions.require_manage_members(actor, group)
+        permissions.require_add_members(actor, group)
     _pending(group, membership).state = MemberState.ACTIVE
     db.session.flush()
     emails.queue_request_answered(membership.user, group, approved=True)
@@ -270,7 +282,7 @@ def _keep_an_organiser(group: Group, leaving: Membership) -> None:
     )
     if not others:
         raise ValidationFailed(
-            None, "A group needs an organiser: make someone else an organiser first."
+            None, _("A group needs an organiser: make someone else an organiser first.")
         )
 
 
@@ -288,7 +300,7 @@ def remove_member(actor: User | None, group: Group, membership: Membership) -> N
     if actor is not None:
         permissions.require_manage_members(actor, group)
     if membership.group_id != group.id:
-        raise ValidationFailed(None, "That person is not in this group.")
+        raise ValidationFailed(None, _("That person is not in this group."))
     if membership.role is MemberRole.ORGANISER and membership.state is MemberState.ACTIVE:
         _keep_an_organiser(group, membership)
     db.session.delete(membership)
@@ -306,10 +318,10 @@ def invitation_token(group: Group, email: str) -> str:
 def invite(actor: User | None, group: Group, email: str, now: datetime | None = None) -> str:
     """Email ``email`` a signed link that lets its holder join ``group``; returns the token."""
     if actor is not None:
-        permissions.require_manage_members(actor, group)
+        permissions.require_add_members(actor, group)
     email = (email or "").strip()
     if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
-        raise ValidationFailed("email", "Enter an email address, like name@example.org.")
+        raise ValidationFailed("email", _("Enter an email address, like name@example.org."))
     token = invitation_token(group, email)
     emails.queue_invitation(email, group, actor, token, INVITE_VALID_FOR.days, now=now)
     return token
@@ -320,12 +332,12 @@ def read_invitation(token: str) -> tuple[Group, str]:
     try:
         data = _invite_serializer().loads(token, max_age=int(INVITE_VALID_FOR.total_seconds()))
     except SignatureExpired:
-        raise ValidationFailed(None, "This invitation has expired: ask for a new one.") from None
+        raise ValidationFailed(None, _("This invitation has expired: ask for a new one.")) from None
     except BadData:
-        raise ValidationFailed(None, "This invitation link is not valid.") from None
+        raise ValidationFailed(None, _("This invitation link is not valid.")) from None
     group = db.session.get(Group, data.get("group")) if isinstance(data, dict) else None
     if group is None:
-        raise ValidationFailed(None, "This invitation is for a group that no longer exists.")
+        raise ValidationFailed(None, _("This invitation is for a group that no longer exists."))
     return group, data["email"]
 
 
@@ -334,7 +346,10 @@ def accept_invitation(actor: User, token: str) -> Membership:
     group, email = read_invitation(token)
     if actor.email.lower() != email:
         raise PermissionDenied(
-            f"This invitation was sent to {email}; log in with that address to accept it."
+            _(
+                "This invitation was sent to %(email)s; log in with that address to accept it.",
+                email=email,
+            )
         )
     permissions.require_join_group(actor, group, invited=True)
     return add_member(None, group, actor)
@@ -381,7 +396,9 @@ def _readings(lines: list[str]) -> list[int]:
     """The ids of the articles named one a line, in order; an unknown one is refused by name."""
     slugs = list(dict.fromkeys(_reading_slug(line) for line in lines if line.strip()))
     if len(slugs) > MAX_READINGS:
-        raise ValidationFailed("readings", f"Choose at most {MAX_READINGS} readings.")
+        raise ValidationFailed(
+            "readings", _("Choose at most %(limit)s readings.", limit=MAX_READINGS)
+        )
     found = dict(
         db.session.execute(
             select(Article.slug, Article.id).where(
@@ -391,7 +408,9 @@ def _readings(lines: list[str]) -> list[int]:
     )
     for slug in slugs:
         if slug not in found:
-            raise ValidationFailed("readings", f"There is no article {slug!r} on this site.")
+            raise ValidationFailed(
+                "readings", _("There is no article %(slug)r on this site.", slug=slug)
+            )
     return [found[slug] for slug in slugs]
 
 
@@ -399,33 +418,38 @@ def _apply_session_values(group: Group, session: GroupSession, values: SessionIn
     session.title = _short(values.title, "title", 200, required=True)
     session.topic = _short(values.topic, "topic", 200)
     if not is_timezone(values.timezone):
-        raise ValidationFailed("timezone", "Choose a time zone from the list.")
+        raise ValidationFailed("timezone", _("Choose a time zone from the list."))
     session.timezone = values.timezone
     starts = to_utc(values.starts_on, values.starts_at, values.timezone)
     ends = to_utc(values.starts_on, values.ends_at, values.timezone)
     if ends <= starts:
-        raise ValidationFailed("ends_at", "The session must end after it starts.")
+        raise ValidationFailed("ends_at", _("The session must end after it starts."))
     session.starts_at, session.ends_at = starts, ends
     session.place = _short(values.place, "place", 200)
     online_url = (values.online_url or "").strip()
     if online_url and not online_url.startswith(("https://", "http://")):
-        raise ValidationFailed("online_url", "Give the full link, starting with https://.")
+        raise ValidationFailed("online_url", _("Give the full link, starting with https://."))
     if len(online_url) > 500:
-        raise ValidationFailed("online_url", "Keep the link under 500 characters.")
+        raise ValidationFailed("online_url", _("Keep the link under 500 characters."))
     session.online_url = online_url
     if values.capacity is not None and values.capacity < 1:
-        raise ValidationFailed("capacity", "Give at least 1 seat, or leave it empty for no limit.")
+        raise ValidationFailed(
+            "capacity", _("Give at least 1 seat, or leave it empty for no limit.")
+        )
     session.capacity = values.capacity
     for name in ("agenda", "questions", "summary"):
         source = (getattr(values, f"{name}_md") or "").strip()
         if len(source) > MAX_MARKDOWN:
-            raise ValidationFailed(f"{name}_md", f"Keep this under {MAX_MARKDOWN:,} characters.")
+            raise ValidationFailed(
+                f"{name}_md",
+                _("Keep this under %(limit)s characters.", limit=format_number(MAX_MARKDOWN)),
+            )
         setattr(session, f"{name}_md", source)
         setattr(session, f"{name}_html", render_markdown(source) if source else "")
     if values.facilitator_id is not None:
         facilitator = db.session.get(User, values.facilitator_id)
         if facilitator is None or not permissions.is_group_member(facilitator, group):
-            raise ValidationFailed("facilitator_id", "The facilitator must be a group member.")
+            raise ValidationFailed("facilitator_id", _("The facilitator must be a group member."))
     session.facilitator_id = values.facilitator_id
     # Rows of readings that stay are kept (a new row for the same article would be inserted
     # before the old one is deleted, and break the unique pair).
@@ -464,7 +488,7 @@ def parse_season_lines(text: str) -> list[tuple[str, list[str]]]:
     addresses, separated by spaces or commas)."""
     plan = []
     for line in (text or "").split("\n"):
-        topic, _, readings = line.partition("|")
+        topic, _bar, readings = line.partition("|")
         topic = " ".join(topic.split())
         if topic:
             plan.append((topic, readings.replace(",", " ").split()))
@@ -485,11 +509,13 @@ def schedule_season(
     if actor is not None:
         permissions.require_schedule_session(actor, group)
     if interval_days not in SEASON_INTERVALS:
-        raise ValidationFailed("interval", "Choose weekly or fortnightly.")
+        raise ValidationFailed("interval", _("Choose weekly or fortnightly."))
     if not plan:
-        raise ValidationFailed("plan", "Give one topic a line, one line for each session.")
+        raise ValidationFailed("plan", _("Give one topic a line, one line for each session."))
     if len(plan) > 2 * SEASON_LENGTH:
-        raise ValidationFailed("plan", f"A season has at most {2 * SEASON_LENGTH} sessions.")
+        raise ValidationFailed(
+            "plan", _("A season has at most %(limit)s sessions.", limit=2 * SEASON_LENGTH)
+        )
     sessions = []
     season_key = uuid.uuid4().hex
     for number, (topic, readings) in enumerate(plan):
@@ -505,7 +531,10 @@ def schedule_season(
             sessions[-1].season_key = season_key
         except ValidationFailed as error:
             field_name = "plan" if error.field in ("readings", "topic", "title") else error.field
-            raise ValidationFailed(field_name, f"Session {number + 1}: {error.message}") from None
+            raise ValidationFailed(
+                field_name,
+                _("Session %(number)s: %(error)s", number=number + 1, error=error.message),
+            ) from None
     return sessions
 
 
@@ -515,7 +544,7 @@ def edit_session(
     if actor is not None:
         permissions.require_edit_session(actor, session)
     if session.is_cancelled:
-        raise ValidationFailed(None, "A cancelled session cannot be changed.")
+        raise ValidationFailed(None, _("A cancelled session cannot be changed."))
     _lock(session)
     _apply_session_values(session.group, session, values)
     session.sequence += 1
@@ -593,7 +622,13 @@ def edit_season_from(
             changed.append(edit_session(None, other, shared, now))
         except ValidationFailed as error:
             raise ValidationFailed(
-                error.field, f"{other.title} (session {number}): {error.message}"
+                error.field,
+                _(
+                    "%(title)s (session %(number)s): %(error)s",
+                    title=other.title,
+                    number=number,
+                    error=error.message,
+                ),
             ) from None
     return changed
 
@@ -764,7 +799,9 @@ def mark_attendance(
         rsvp.attended = user_id in attended_ids
     for user in walk_ins or []:
         if not permissions.is_group_member(user, session.group):
-            raise ValidationFailed("walk_in", f"{user.display_name} is not a member of the group.")
+            raise ValidationFailed(
+                "walk_in", _("%(name)s is not a member of the group.", name=user.display_name)
+            )
         rsvp = rsvps.get(user.id)
         if rsvp is None:
             rsvp = Rsvp(session_id=session.id, user_id=user.id, status=RsvpStatus.GOING)
@@ -858,7 +895,8 @@ def parse_ballot_questions(text: str) -> list[QuestionInput]:
         if line.startswith(("-", "*")):
             if not questions:
                 raise ValidationFailed(
-                    "questions", f"Line {number}: write the question before its choices."
+                    "questions",
+                    _("Line %(number)s: write the question before its choices.", number=number),
                 )
             questions[-1].choices.append(line[1:].strip())
             continue
@@ -881,22 +919,37 @@ def format_ballot_questions(ballot: Ballot) -> str:
 
 def _checked_questions(questions: list[QuestionInput]) -> list[QuestionInput]:
     if not questions:
-        raise ValidationFailed("questions", "Write at least one question with its choices.")
+        raise ValidationFailed("questions", _("Write at least one question with its choices."))
     if len(questions) > MAX_QUESTIONS:
-        raise ValidationFailed("questions", f"A ballot has at most {MAX_QUESTIONS} questions.")
+        raise ValidationFailed(
+            "questions", _("A ballot has at most %(limit)s questions.", limit=MAX_QUESTIONS)
+        )
     for number, question in enumerate(questions, start=1):
-        where = f"Question {number}"
         if not question.text or len(question.text) > 500:
-            raise ValidationFailed("questions", f"{where}: write it in under 500 characters.")
+            raise ValidationFailed(
+                "questions",
+                _("Question %(number)s: write it in under 500 characters.", number=number),
+            )
         choices = [" ".join(c.split()) for c in question.choices]
         if len(choices) < 2 or len(choices) > MAX_CHOICES:
             raise ValidationFailed(
-                "questions", f"{where}: give between 2 and {MAX_CHOICES} choices, one a line."
+                "questions",
+                _(
+                    "Question %(number)s: give between 2 and %(limit)s choices, one a line.",
+                    number=number,
+                    limit=MAX_CHOICES,
+                ),
             )
         if any(not c or len(c) > 200 for c in choices):
-            raise ValidationFailed("questions", f"{where}: keep each choice under 200 characters.")
+            raise ValidationFailed(
+                "questions",
+                _("Question %(number)s: keep each choice under 200 characters.", number=number),
+            )
         if len({c.casefold() for c in choices}) != len(choices):
-            raise ValidationFailed("questions", f"{where}: the same choice is given twice.")
+            raise ValidationFailed(
+                "questions",
+                _("Question %(number)s: the same choice is given twice.", number=number),
+            )
         question.choices = choices
     return questions
 
@@ -906,11 +959,13 @@ def _apply_ballot_values(ballot: Ballot, session: GroupSession, values: BallotIn
     ballot.topic_key = slugify(ballot.topic, 200)
     intro = (values.intro or "").strip()
     if len(intro) > MAX_DESCRIPTION:
-        raise ValidationFailed("intro", f"Keep this under {MAX_DESCRIPTION} characters.")
+        raise ValidationFailed(
+            "intro", _("Keep this under %(limit)s characters.", limit=MAX_DESCRIPTION)
+        )
     ballot.intro = intro
     if (values.closes_on is None) != (values.closes_at is None):
         field_name = "closes_at" if values.closes_at is None else "closes_on"
-        raise ValidationFailed(field_name, "Give both the date and the time, or neither.")
+        raise ValidationFailed(field_name, _("Give both the date and the time, or neither."))
     ballot.closes_at = (
         to_utc(values.closes_on, values.closes_at, session.timezone)
         if values.closes_on is not None
@@ -932,11 +987,11 @@ def _apply_ballot_values(ballot: Ballot, session: GroupSession, values: BallotIn
 def create_ballot(actor: User | None, session: GroupSession, values: BallotInput) -> Ballot:
     """A draft ballot for the session: nobody sees it until the organiser opens it."""
     if actor is not None:
-        permissions.require_manage_ballot(actor, session)
+        permissions.require_start_ballot(actor, session)
     if session.is_cancelled:
-        raise ValidationFailed(None, "A cancelled session has no ballot.")
+        raise ValidationFailed(None, _("A cancelled session has no ballot."))
     if db.session.scalar(select(Ballot.id).where(Ballot.session_id == session.id)) is not None:
-        raise ValidationFailed(None, "This session has a ballot already.")
+        raise ValidationFailed(None, _("This session has a ballot already."))
     ballot = Ballot(session_id=session.id, session=session)
     _apply_ballot_values(ballot, session, values)
     db.session.add(ballot)
@@ -947,9 +1002,9 @@ def create_ballot(actor: User | None, session: GroupSession, values: BallotInput
 def edit_ballot(actor: User | None, ballot: Ballot, values: BallotInput) -> Ballot:
     """Change a draft; once people can vote, the questions they answer stay as they were."""
     if actor is not None:
-        permissions.require_manage_ballot(actor, ballot.session)
+        permissions.require_start_ballot(actor, ballot.session)
     if ballot.status is not BallotStatus.DRAFT:
-        raise ValidationFailed(None, "The ballot is open: its questions can no longer change.")
+        raise ValidationFailed(None, _("The ballot is open: its questions can no longer change."))
     _apply_ballot_values(ballot, ballot.session, values)
     db.session.flush()
     return ballot
@@ -957,16 +1012,16 @@ def edit_ballot(actor: User | None, ballot: Ballot, values: BallotInput) -> Ball
 
 def open_ballot(actor: User | None, ballot: Ballot, now: datetime | None = None) -> Ballot:
     if actor is not None:
-        permissions.require_manage_ballot(actor, ballot.session)
+        permissions.require_start_ballot(actor, ballot.session)
     now = now or utc_now()
     if ballot.status is BallotStatus.OPEN:
         return ballot
     if ballot.status is BallotStatus.CLOSED:
-        raise ValidationFailed(None, "A closed ballot stays closed: its results are final.")
+        raise ValidationFailed(None, _("A closed ballot stays closed: its results are final."))
     if ballot.session.is_cancelled:
-        raise ValidationFailed(None, "The session is cancelled: its ballot cannot open.")
+        raise ValidationFailed(None, _("The session is cancelled: its ballot cannot open."))
     if ballot.closes_at is not None and ballot.closes_at <= now:
-        raise ValidationFailed(None, "The ballot's deadline has passed: set a later one first.")
+        raise ValidationFailed(None, _("The ballot's deadline has passed: set a later one first."))
     ballot.status = BallotStatus.OPEN
     db.session.flush()
     return ballot
@@ -977,7 +1032,7 @@ def close_ballot(actor: User | None, ballot: Ballot, now: datetime | None = None
     if actor is not None:
         permissions.require_manage_ballot(actor, ballot.session)
     if ballot.status is BallotStatus.DRAFT:
-        raise ValidationFailed(None, "The ballot was never opened.")
+        raise ValidationFailed(None, _("The ballot was never opened."))
     ballot.status = BallotStatus.CLOSED
     now = now or utc_now()
     if ballot.closes_at is None or ballot.closes_at > now:
@@ -999,19 +1054,23 @@ def vote(
         chosen = set(answers.get(question.id, []))
         valid = {choice.id for choice in question.choices}
         if not chosen:
-            raise ValidationFailed(f"q{question.id}", f"Answer question {number}.")
+            raise ValidationFailed(
+                f"q{question.id}", _("Answer question %(number)s.", number=number)
+            )
         if not chosen <= valid:
-            raise ValidationFailed(f"q{question.id}", "Choose from the choices given.")
+            raise ValidationFailed(f"q{question.id}", _("Choose from the choices given."))
         if not question.is_multiple and len(chosen) > 1:
-            raise ValidationFailed(f"q{question.id}", "Choose one answer.")
+            raise ValidationFailed(f"q{question.id}", _("Choose one answer."))
         ticked += sorted(chosen)
     # The unique (ballot, person) pair refuses a second vote that passed the check above at
-    # the same moment; the caller rolls the transaction back.
+    # the same moment; the caller rolls the transaction back. The refusal is worded first:
+    # finding the reader's language may read their account, which a failed flush forbids.
+    refusal = _("You have already voted in this ballot.")
     db.session.add(BallotVoter(ballot_id=ballot.id, user_id=actor.id))
     try:
         db.session.flush()
     except IntegrityError:
-        raise ValidationFailed(None, "You have already voted in this ballot.") from None
+        raise ValidationFailed(None, refusal) from None
     # Counters raised in the database (not read, added and written back), so votes sent at
     # the same moment all count.
     db.session.execute(

@@ -17,6 +17,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from forum.articles.queries import get_article_for
@@ -29,6 +31,9 @@ from forum.discussions.queries import thread_page
 from forum.extensions import db
 from forum.groups import calendar, permissions, queries, services
 from forum.groups.forms import (
+    ROLE_LABELS,
+    RSVP_LABELS,
+    VENUE_LABELS,
     BallotForm,
     CancelForm,
     GroupForm,
@@ -54,6 +59,16 @@ def _session_url(session: GroupSession, **params) -> str:
 def zonetime(moment, zone_name: str):
     """A time in a named zone (the group's), beside the viewer's ``|localtime``."""
     return time_tag(moment, zone_name)
+
+
+@bp.app_template_global()
+def group_label(value) -> str:
+    """What a stored value (a venue, a member's role, an RSVP) is called in the reader's
+    language; templates show this, never the value itself."""
+    for labels in (VENUE_LABELS, ROLE_LABELS, RSVP_LABELS):
+        if value in labels:
+            return str(labels[value])
+    return str(value)
 
 
 # The directory and the group ---------------------------------------------------------------
@@ -94,7 +109,7 @@ def create_group():
             show_refusal(form, error)
         else:
             db.session.commit()
-            flash("The group is created; you are its organiser.", "success")
+            flash(_("The group is created; you are its organiser."), "success")
             return redirect(url_for(".show_group", slug=group.slug))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("groups/edit.html", form=form, group=None), status
@@ -117,7 +132,7 @@ def edit_group(slug: str):
             show_refusal(form, error)
         else:
             db.session.commit()
-            flash("The group is saved.", "success")
+            flash(_("The group is saved."), "success")
             return redirect(url_for(".show_group", slug=group.slug))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("groups/edit.html", form=form, group=group), status
@@ -139,6 +154,7 @@ def show_group(slug: str):
         discussions=queries.group_discussions(group),
         articles=queries.group_articles(group, page_number(request.args.get("page"))),
         ballots=queries.group_ballots(group),
+        archived=permissions.is_archived(group),
         now=now,
     )
 
@@ -162,7 +178,7 @@ def list_members(slug: str):
 def _checked_post() -> None:
     """A button-only form: the CSRF token is its whole content."""
     if not Form().validate_on_submit():
-        abort(400, "The form expired; go back, reload the page and try again.")
+        abort(400, _("The form expired; go back, reload the page and try again."))
 
 
 @bp.post("/groups/<slug>/join")
@@ -173,9 +189,9 @@ def join_group(slug: str):
     membership = services.join_group(current_user, group)
     db.session.commit()
     if membership.state.value == "pending":
-        flash("Your request to join is sent; an organiser will answer it.", "info")
+        flash(_("Your request to join is sent; an organiser will answer it."), "info")
     else:
-        flash(f"Welcome to {group.name}.", "success")
+        flash(_("Welcome to %(group)s.", group=group.name), "success")
     return redirect(url_for(".show_group", slug=group.slug))
 
 
@@ -191,7 +207,7 @@ def leave_group(slug: str):
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash(f"You have left {group.name}.", "success")
+        flash(_("You have left %(group)s.", group=group.name), "success")
         if not permissions.can_view_group(current_user, group):
             return redirect(url_for(".list_groups"))
     return redirect(url_for(".show_group", slug=group.slug))
@@ -208,16 +224,16 @@ def manage_member(slug: str, membership_id: int, action: str):
     try:
         if action == "approve":
             services.approve_request(current_user, group, membership)
-            message = f"{name} is now a member; they have been told."
+            message = _("%(name)s is now a member; they have been told.", name=name)
         elif action == "decline":
             services.decline_request(current_user, group, membership)
-            message = f"{name}'s request is declined; they have been told."
+            message = _("%(name)s's request is declined; they have been told.", name=name)
         elif action == "remove":
             services.remove_member(current_user, group, membership)
-            message = f"{name} is no longer a member."
+            message = _("%(name)s is no longer a member.", name=name)
         elif action == "role":
             services.add_member(current_user, group, membership.user, request.form.get("role", ""))
-            message = f"{name} is now {membership.role.value}."
+            message = _("%(name)s is now %(role)s.", name=name, role=ROLE_LABELS[membership.role])
         else:
             abort(404)
     except ValidationFailed as error:
@@ -242,7 +258,7 @@ def invite(slug: str):
             show_refusal(form, error)
         else:
             db.session.commit()
-            flash(f"An invitation is on its way to {form.email.data}.", "success")
+            flash(_("An invitation is on its way to %(email)s.", email=form.email.data), "success")
             return redirect(url_for(".list_members", slug=group.slug))
     for errors in form.errors.values():
         flash(" ".join(errors), "error")
@@ -264,7 +280,7 @@ def accept_invitation(token: str):
             db.session.rollback()
             return render_template("groups/invitation.html", error=error.message, group=group), 400
         db.session.commit()
-        flash(f"Welcome to {group.name}.", "success")
+        flash(_("Welcome to %(group)s.", group=group.name), "success")
         return redirect(url_for(".show_group", slug=group.slug))
     return render_template("groups/invitation.html", group=group, email=email, error=None)
 
@@ -311,7 +327,7 @@ def schedule_session(slug: str):
             show_refusal(form, error)
         else:
             db.session.commit()
-            flash("The session is scheduled.", "success")
+            flash(_("The session is scheduled."), "success")
             return redirect(_session_url(session))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("groups/session_form.html", form=form, group=group, session=None), status
@@ -359,7 +375,14 @@ def schedule_season(slug: str):
             show_refusal(form, error)
         else:
             db.session.commit()
-            flash(f"The season is scheduled: {len(sessions)} sessions.", "success")
+            flash(
+                ngettext(
+                    "The season is scheduled: %(num)d session.",
+                    "The season is scheduled: %(num)d sessions.",
+                    len(sessions),
+                ),
+                "success",
+            )
             return redirect(url_for(".show_group", slug=group.slug))
     status = 422 if form.errors or form.form_errors else 200
     return (
@@ -403,6 +426,7 @@ def show_session(slug: str, session_id: int):
         else [],
         rsvp_form=RsvpForm(data={"status": rsvp.status.value} if rsvp else None),
         ballot=queries.session_ballot(session),
+        archived=permissions.is_archived(group),
         now=utc_now(),
     )
 
@@ -438,10 +462,14 @@ def edit_session(slug: str, session_id: int):
         try:
             if later and form.scope.data == "season":
                 changed = services.edit_season_from(current_user, session, _session_input(form))
-                message = f"The session and the {len(changed) - 1} after it are saved."
+                message = ngettext(
+                    "The session and the %(num)d after it are saved.",
+                    "The session and the %(num)d after it are saved.",
+                    len(changed) - 1,
+                )
             else:
                 services.edit_session(current_user, session, _session_input(form))
-                message = "The session is saved."
+                message = _("The session is saved.")
         except ValidationFailed as error:
             show_refusal(form, error)
         else:
@@ -466,7 +494,7 @@ def cancel_session(slug: str, session_id: int):
     if form.validate_on_submit():
         services.cancel_session(current_user, session, form.reason.data or "")
         db.session.commit()
-        flash("The session is cancelled; the people going have been told.", "success")
+        flash(_("The session is cancelled; the people going have been told."), "success")
         return redirect(_session_url(session))
     status = 422 if form.errors else 200
     return render_template("groups/cancel.html", form=form, group=group, session=session), status
@@ -478,15 +506,17 @@ def rsvp(slug: str, session_id: int):
     group, session = _session_at(slug, session_id)
     form = RsvpForm()
     if not form.validate_on_submit():
-        abort(400, "Choose going, maybe or not going.")
+        abort(400, _("Choose going, maybe or not going."))
     answer = services.respond(current_user, session, form.status.data)
     db.session.commit()
     messages = {
-        RsvpStatus.GOING: "You are going. See you there!",
-        RsvpStatus.WAITLISTED: "The session is full: you are on the waitlist, and we will "
-        "email you if a seat frees up.",
-        RsvpStatus.MAYBE: "You might come.",
-        RsvpStatus.DECLINED: "You are not going.",
+        RsvpStatus.GOING: _("You are going. See you there!"),
+        RsvpStatus.WAITLISTED: _(
+            "The session is full: you are on the waitlist, and we will email you if a seat "
+            "frees up."
+        ),
+        RsvpStatus.MAYBE: _("You might come."),
+        RsvpStatus.DECLINED: _("You are not going."),
     }
     flash(messages[answer.status], "success")
     return redirect(_session_url(session, _anchor="rsvp"))
@@ -507,7 +537,7 @@ def mark_attendance(slug: str, session_id: int):
                 walk_ins.append(user)
         services.mark_attendance(current_user, session, attended, walk_ins)
         db.session.commit()
-        flash("Attendance is saved.", "success")
+        flash(_("Attendance is saved."), "success")
         return redirect(url_for(".mark_attendance", slug=group.slug, session_id=session.id))
     rsvps = queries.session_rsvps(session)
     answered = {r.user_id for r in rsvps}
@@ -621,10 +651,10 @@ def change_my_calendar(action: str):
     _checked_post()
     if action == "renew":
         services.renew_calendar_feed(current_user)
-        message = "Your calendar has a new address; the old one no longer works."
+        message = _("Your calendar has a new address; the old one no longer works.")
     else:
         services.revoke_calendar_feed(current_user)
-        message = "Your calendar address is turned off."
+        message = _("Your calendar address is turned off.")
     db.session.commit()
     flash(message, "success")
     return redirect(url_for(".my_calendar"))
@@ -656,7 +686,7 @@ def choose_group_for_discussion():
     """From an article page: the viewer's groups, each with its discussion of the article or a
     button to open one."""
     article = get_article_for(current_user, request.args.get("article", ""))
-    _, discussions = queries.article_discussions(current_user, article)
+    discussions = queries.article_discussions(current_user, article)[1]
     by_group = {d.group_id: d for d in discussions}
     return render_template(
         "groups/choose_group.html",
@@ -702,6 +732,7 @@ def _ballot_page(group, session, ballot, form=None, chosen=None, errors=None, st
             voted=permissions.has_voted(current_user, ballot),
             results=queries.ballot_results(ballot) if shows_results else None,
             min_count=queries.ballot_min_count(),
+            archived=permissions.is_archived(group),
         ),
         status,
     )
@@ -755,7 +786,7 @@ def edit_ballot(slug: str, session_id: int):
             show_refusal(form, error)
         else:
             db.session.commit()
-            flash("The ballot is saved. Open it when members may vote.", "success")
+            flash(_("The ballot is saved. Open it when members may vote."), "success")
             return redirect(_ballot_url(session))
     status = 422 if form.errors or form.form_errors else 200
     return (
@@ -776,10 +807,10 @@ def change_ballot(slug: str, session_id: int, action: str):
     try:
         if action == "open":
             services.open_ballot(current_user, ballot)
-            message = "The ballot is open: members who were going, or came, can vote."
+            message = _("The ballot is open: members who were going, or came, can vote.")
         else:
             services.close_ballot(current_user, ballot)
-            message = "The ballot is closed; the group's members can see the results."
+            message = _("The ballot is closed; the group's members can see the results.")
     except ValidationFailed as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -796,7 +827,7 @@ def vote(slug: str, session_id: int):
     ballot = queries.get_ballot_for(current_user, session)
     form = Form()
     if not form.validate_on_submit():
-        abort(400, "The form expired; go back, reload the page and try again.")
+        abort(400, _("The form expired; go back, reload the page and try again."))
     chosen = {
         question.id: [int(v) for v in request.form.getlist(f"q{question.id}") if v.isdigit()]
         for question in ballot.questions
@@ -808,7 +839,7 @@ def vote(slug: str, session_id: int):
         errors = {error.field: error.message} if error.field else {None: error.message}
         return _ballot_page(group, session, ballot, form, chosen, errors, status=422)
     db.session.commit()
-    flash("Thank you: your vote is counted. Nobody can see how you voted.", "success")
+    flash(_("Thank you: your vote is counted. Nobody can see how you voted."), "success")
     return redirect(_ballot_url(session))
 
 
