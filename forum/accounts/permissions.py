@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from forum.accounts.models import User
 from forum.core.errors import PermissionDenied
 
@@ -33,7 +35,7 @@ def can_manage_users(user) -> bool:
 
 def require_manage_users(user) -> None:
     if not can_manage_users(user):
-        raise PermissionDenied("Only administrators can manage accounts.")
+        raise PermissionDenied(_("Only administrators can manage accounts."))
 
 
 def can_edit_profile(user, profile: User) -> bool:
@@ -43,7 +45,7 @@ def can_edit_profile(user, profile: User) -> bool:
 
 def require_edit_profile(user, profile: User) -> None:
     if not can_edit_profile(user, profile):
-        raise PermissionDenied("You can only change your own settings.")
+        raise PermissionDenied(_("You can only change your own settings."))
 
 
 def can_change_credentials(user, account: User) -> bool:
@@ -53,7 +55,7 @@ def can_change_credentials(user, account: User) -> bool:
 
 def require_change_credentials(user, account: User) -> None:
     if not can_change_credentials(user, account):
-        raise PermissionDenied("Only the account's owner can change its password or email.")
+        raise PermissionDenied(_("Only the account's owner can change its password or email."))
 
 
 def can_resend_verification(user) -> bool:
@@ -67,7 +69,7 @@ def can_export_data(user, account: User) -> bool:
 
 def require_export_data(user, account: User) -> None:
     if not can_export_data(user, account):
-        raise PermissionDenied("Only the account's owner can download its data.")
+        raise PermissionDenied(_("Only the account's owner can download its data."))
 
 
 def can_delete_account(user, account: User) -> bool:
@@ -77,4 +79,4 @@ def can_delete_account(user, account: User) -> bool:
 
 def require_delete_account(user, account: User) -> None:
     if not can_delete_account(user, account):
-        raise PermissionDenied("You cannot delete this account.")
+        raise PermissionDenied(_("You cannot delete this account."))

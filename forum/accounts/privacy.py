@@ -12,13 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy import delete, func, or_, select, update
 
-from forum.accounts import permissions
+from forum.accounts import permissions, queries
 from forum.accounts.models import DigestFrequency, Role, User, UserStatus
 from forum.admin.settings import get_setting
 from forum.core.db import utc_now
+from forum.core.errors import ValidationFailed
 from forum.core.mail import OutboxMessage
 from forum.discussions.models import Discussion, Post, PostRevision, PostState, Vote
 from forum.extensions import db
@@ -36,7 +39,7 @@ from forum.moderation.models import AuditEntry, Flag
 from forum.notifications.models import Notification
 
 DELETED_NAME = "Deleted member"
-BALLOT_NOTE = (
+BALLOT_NOTE = _l(
     "Ballots are secret: this site records that you voted in a ballot, never what you "
     "chose. Your answers were added to the totals without your name, so they cannot be "
     "listed here, or by anyone."
@@ -97,6 +100,7 @@ def export_data(actor: User, user: User, now: datetime | None = None) -> dict[st
             "role": user.role.value,
             "status": user.status.value,
             "timezone": user.timezone,
+            "language": user.language,
             "digest_frequency": user.digest_frequency.value,
             "created_at": _when(user.created_at),
             "last_seen_at": _when(user.last_seen_at),
@@ -169,7 +173,7 @@ def export_data(actor: User, user: User, now: datetime | None = None) -> dict[st
             )
         ],
         "ballots": {
-            "note": BALLOT_NOTE,
+            "note": str(BALLOT_NOTE),
             "voted_in": [
                 {"ballot_id": ballot.id, "topic": ballot.topic, "session_id": ballot.session_id}
                 for ballot in db.session.scalars(
@@ -268,15 +272,41 @@ def _scrub_mentions(name: str) -> None:
         )
 
 
+def _keep_organisers(actor: User, user: User) -> None:
+    """Every group keeps an organiser: the account of a group's only organiser stays until
+    someone else is appointed (by the organiser, or by an administrator in the admin area)."""
+    groups = queries.groups_only_organised_by(user)
+    if not groups:
+        return
+    names = ", ".join(group.name for group in groups)
+    if permissions.is_self(actor, user):
+        message = _(
+            "You are the only organiser of %(groups)s. Make another member an organiser "
+            "first (or ask an administrator to appoint one); then you can delete your account.",
+            groups=names,
+        )
+    else:
+        message = _(
+            "%(name)s is the only organiser of %(groups)s. Appoint another organiser in "
+            "Admin → Groups first; then the account can be deleted.",
+            name=user.display_name,
+            groups=names,
+        )
+    raise ValidationFailed(None, message)
+
+
 def delete_account(
     actor: User, user: User, keep_posts: bool, now: datetime | None = None
 ) -> DeletionReport:
     """Delete the account: its emails stop now, its sessions end, its personal data goes.
 
     ``keep_posts``: the posts stay, signed "Deleted member"; otherwise their text is removed.
+    Refused (ValidationFailed, naming the groups) while the member is the only organiser of
+    a group that is not archived.
     """
     now = now or utc_now()
     permissions.require_delete_account(actor, user)
+    _keep_organisers(actor, user)
     report = DeletionReport()
     # Emails waiting to go, and those sent (they carry the address and name), all go.
     report.emails_cancelled = db.session.scalar(
@@ -310,6 +340,7 @@ def delete_account(
     user.banned_until = None
     user.email_verified_at = None
     user.timezone = "UTC"
+    user.language = None
     user.digest_frequency = DigestFrequency.OFF
     user.last_seen_at = None
     user.last_ip = None

@@ -12,6 +12,9 @@ from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import LazyString, format_number
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.exceptions import HTTPException
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -24,6 +27,7 @@ from forum.articles.claims import claim_unclaimed_accounts
 from forum.core import signals
 from forum.core.db import utc_now
 from forum.core.errors import PermissionDenied, ValidationFailed
+from forum.core.i18n import is_language
 from forum.core.text import slugify
 from forum.core.timefmt import is_timezone, local
 from forum.extensions import db
@@ -40,6 +44,44 @@ RESET_SALT = "forum.accounts.reset-password"
 EMAIL_CHANGE_SALT = "forum.accounts.change-email"
 INVITATION_SALT = "forum.accounts.invitation"
 INVITATION_MAX_AGE = 14 * 24 * 3600
+
+
+# Shown to people in more than one place (a form's validator and the service's check).
+NAME_MISSING = _l("Enter the name others will see beside your posts.")
+NOT_CURRENT_PASSWORD = _l("That is not your current password.")
+REGISTRATION_CLOSED = _l("Registration is closed on this site for now.")
+BY_INVITATION_ONLY = _l(
+    "This site takes new members by invitation only: ask an administrator for one."
+)
+BAD_INVITATION = _l("This invitation link is not valid. It may have been copied incompletely.")
+# What a refused link from an email says, by its purpose and what is wrong with it.
+_LINK_REFUSALS = {
+    "verification": {
+        "expired": _l("This verification link has expired."),
+        "invalid": _l("This verification link is not valid. It may have been copied incompletely."),
+        "gone": _l("This verification link is for an account that no longer exists."),
+    },
+    "password reset": {
+        "expired": _l("This password reset link has expired."),
+        "invalid": _l(
+            "This password reset link is not valid. It may have been copied incompletely."
+        ),
+        "gone": _l("This password reset link is for an account that no longer exists."),
+    },
+    "email change": {
+        "expired": _l("This email change link has expired."),
+        "invalid": _l("This email change link is not valid. It may have been copied incompletely."),
+        "gone": _l("This email change link is for an account that no longer exists."),
+    },
+}
+
+
+def too_long(limit: int) -> LazyString:
+    return _l("Use at most %(num)d characters.", num=limit)
+
+
+# The number is written when the message is shown: 2,000 in English, 2 000 in French.
+BIO_TOO_LONG = _l("Keep it under %(num)s characters.", num=LazyString(format_number, MAX_BIO))
 
 
 class LinkRefused(HTTPException):
@@ -67,12 +109,13 @@ def normalise_email(email: str) -> str:
 def check_email_address(email: str, field: str = "email") -> str:
     email = normalise_email(email or "")
     if not email:
-        raise ValidationFailed(field, "Enter your email address.")
+        raise ValidationFailed(field, _("Enter your email address."))
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError:
         raise ValidationFailed(
-            field, f"“{email}” is not an email address; check it for typing mistakes."
+            field,
+            _("“%(email)s” is not an email address; check it for typing mistakes.", email=email),
         ) from None
     return email
 
@@ -80,25 +123,29 @@ def check_email_address(email: str, field: str = "email") -> str:
 def check_email_free(email: str, field: str = "email") -> None:
     if find_user_by_email(email) is not None:
         raise ValidationFailed(
-            field, "An account already uses this email address. Log in, or reset its password."
+            field, _("An account already uses this email address. Log in, or reset its password.")
         )
 
 
 def check_password_rules(password: str, field: str = "password") -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
-            field, f"Use at least {MIN_PASSWORD_LENGTH} characters; a few words make a good one."
+            field,
+            _(
+                "Use at least %(num)d characters; a few words make a good one.",
+                num=MIN_PASSWORD_LENGTH,
+            ),
         )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise ValidationFailed(field, f"Use at most {MAX_PASSWORD_LENGTH} characters.")
+        raise ValidationFailed(field, str(too_long(MAX_PASSWORD_LENGTH)))
 
 
 def check_display_name(name: str, field: str = "display_name") -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise ValidationFailed(field, "Enter the name others will see beside your posts.")
+        raise ValidationFailed(field, str(NAME_MISSING))
     if len(name) > MAX_DISPLAY_NAME:
-        raise ValidationFailed(field, f"Use at most {MAX_DISPLAY_NAME} characters.")
+        raise ValidationFailed(field, str(too_long(MAX_DISPLAY_NAME)))
     return name
 
 
@@ -107,7 +154,10 @@ def check_role(role: Role | str, field: str = "role") -> Role:
         return Role(role)
     except ValueError:
         choices = ", ".join(r.value for r in Role)
-        raise ValidationFailed(field, f"Unknown role {role!r}: choose one of {choices}.") from None
+        raise ValidationFailed(
+            field,
+            _("Unknown role %(role)r: choose one of %(choices)s.", role=role, choices=choices),
+        ) from None
 
 
 def hash_password(password: str) -> str:
@@ -141,6 +191,7 @@ def unique_username(display_name: str) -> str:
 
 
 def describe_ban(user: User) -> str:
+    """For the operator at the command line (in English, as all command output is)."""
     if user.banned_until is None:
         return "This account is banned."
     shown = local(user.banned_until, user.timezone)
@@ -160,28 +211,34 @@ def register_user(
     password: str,
     invitation: str | None = None,
     now: datetime | None = None,
+    language: str | None = None,
 ) -> User:
     """A new reader, signed up from the web: unverified until they follow the emailed link,
     unless they came with an admin's invitation to the address (which proves it).
 
     The site's ``registration`` setting decides who may: anyone, nobody, or the invited.
+    ``language``: the one they registered in, kept so that their emails (the confirmation
+    link first) are written in it; they can change it in their settings.
     """
     policy = registration()
     if policy is Registration.CLOSED:
-        raise RegistrationClosed("Registration is closed on this site for now.")
+        raise RegistrationClosed(str(REGISTRATION_CLOSED))
     invited_email = invitation_email(invitation) if invitation else None
     if policy is Registration.INVITATION and invited_email is None:
-        raise RegistrationClosed(
-            "This site takes new members by invitation only: ask an administrator for one."
-        )
+        raise RegistrationClosed(str(BY_INVITATION_ONLY))
     verified_at = None
     if invited_email is not None:
         if normalise_email(email).lower() != invited_email.lower():
             raise ValidationFailed(
-                "email", f"This invitation is for {invited_email}: register with that address."
+                "email",
+                _(
+                    "This invitation is for %(email)s: register with that address.",
+                    email=invited_email,
+                ),
             )
         verified_at = now or utc_now()
     user = _new_user(email, display_name, password, Role.READER, verified_at=verified_at)
+    user.language = language if is_language(language) else None
     signals.user_registered.send(user)
     return user
 
@@ -199,13 +256,11 @@ def invitation_email(token: str) -> str:
     try:
         data = _serializer(INVITATION_SALT).loads(token, max_age=INVITATION_MAX_AGE)
     except SignatureExpired:
-        raise LinkRefused("expired", "This invitation has expired; ask for a new one.") from None
+        raise LinkRefused("expired", _("This invitation has expired; ask for a new one.")) from None
     except BadData:
-        raise LinkRefused(
-            "invalid", "This invitation link is not valid. It may have been copied incompletely."
-        ) from None
+        raise LinkRefused("invalid", str(BAD_INVITATION)) from None
     if not isinstance(data, dict) or not isinstance(data.get("email"), str):
-        raise LinkRefused("invalid", "This invitation link is not valid.")
+        raise LinkRefused("invalid", str(BAD_INVITATION))
     return data["email"]
 
 
@@ -260,7 +315,7 @@ def authenticate(email: str, password: str, now: datetime | None = None) -> User
     user = find_user_by_email(email or "")
     if not password_matches(user, password):
         raise ValidationFailed(
-            "password", "That email address and password do not match an account."
+            "password", _("That email address and password do not match an account.")
         )
     now = now or utc_now()
     # Suspended and banned people sign in to read: the permissions modules refuse their posts,
@@ -281,20 +336,18 @@ def _load(token: str, salt: str, max_age: int, what: str) -> dict:
     try:
         data = _serializer(salt).loads(token, max_age=max_age)
     except SignatureExpired:
-        raise LinkRefused("expired", f"This {what} link has expired.") from None
+        raise LinkRefused("expired", str(_LINK_REFUSALS[what]["expired"])) from None
     except BadData:
-        raise LinkRefused(
-            "invalid", f"This {what} link is not valid. It may have been copied incompletely."
-        ) from None
+        raise LinkRefused("invalid", str(_LINK_REFUSALS[what]["invalid"])) from None
     if not isinstance(data, dict) or not isinstance(data.get("id"), int):
-        raise LinkRefused("invalid", f"This {what} link is not valid.")
+        raise LinkRefused("invalid", str(_LINK_REFUSALS[what]["invalid"]))
     return data
 
 
 def _user_of(data: dict, what: str) -> User:
     user = db.session.get(User, data["id"])
     if user is None:
-        raise LinkRefused("invalid", f"This {what} link is for an account that no longer exists.")
+        raise LinkRefused("invalid", str(_LINK_REFUSALS[what]["gone"]))
     return user
 
 
@@ -308,7 +361,8 @@ def verify_email(token: str, now: datetime | None = None) -> User:
     user = _user_of(data, "verification")
     if data.get("email") != user.email:
         raise LinkRefused(
-            "used", "This verification link is for an email address your account no longer uses."
+            "used",
+            _("This verification link is for an email address your account no longer uses."),
         )
     if user.email_verified_at is None:
         user.email_verified_at = now or utc_now()
@@ -333,7 +387,7 @@ def user_for_reset_token(token: str) -> User:
     if data.get("fp") != _password_fingerprint(user):
         raise LinkRefused(
             "used",
-            "This password reset link has already been used, or the password was changed since.",
+            _("This password reset link has already been used, or the password was changed since."),
         )
     return user
 
@@ -361,7 +415,7 @@ def change_password(actor: User, user: User, current_password: str, new_password
     """A new password; every other session ends (the caller signs the current one in again)."""
     permissions.require_change_credentials(actor, user)
     if not password_matches(user, current_password):
-        raise ValidationFailed("current_password", "That is not your current password.")
+        raise ValidationFailed("current_password", str(NOT_CURRENT_PASSWORD))
     _set_password(user, new_password, field="new_password")
 
 
@@ -370,10 +424,10 @@ def request_email_change(actor: User, user: User, new_email: str, current_passwo
     permissions.require_change_credentials(actor, user)
     new_email = check_email_address(new_email, "new_email")
     if new_email.lower() == user.email.lower():
-        raise ValidationFailed("new_email", "That is already your email address.")
+        raise ValidationFailed("new_email", _("That is already your email address."))
     check_email_free(new_email, "new_email")
     if not password_matches(user, current_password):
-        raise ValidationFailed("current_password", "That is not your current password.")
+        raise ValidationFailed("current_password", str(NOT_CURRENT_PASSWORD))
     return _serializer(EMAIL_CHANGE_SALT).dumps({"id": user.id, "email": new_email})
 
 
@@ -385,12 +439,12 @@ def confirm_email_change(token: str, now: datetime | None = None) -> tuple[User,
     user = _user_of(data, "email change")
     new_email = data.get("email")
     if not isinstance(new_email, str):
-        raise LinkRefused("invalid", "This email change link is not valid.")
+        raise LinkRefused("invalid", str(_LINK_REFUSALS["email change"]["invalid"]))
     if user.email == new_email:
-        raise LinkRefused("used", "This email change link has already been used.")
+        raise LinkRefused("used", _("This email change link has already been used."))
     owner = find_user_by_email(new_email)
     if owner is not None:
-        raise LinkRefused("used", "Another account has started using this email address since.")
+        raise LinkRefused("used", _("Another account has started using this email address since."))
     old_email = user.email
     user.email = new_email
     user.email_verified_at = now or utc_now()
@@ -410,23 +464,37 @@ def update_settings(
     bio: str,
     timezone: str,
     digest_frequency: DigestFrequency | str,
+    language: str | None = None,
 ) -> User:
-    """Profile and preferences. The username stays as it is, so links to the profile last."""
+    """Profile and preferences. The username stays as it is, so links to the profile last.
+
+    ``language``: "en", "fr", ...; None or "" to follow the browser's.
+    """
     permissions.require_edit_profile(actor, user)
     display_name = check_display_name(display_name)
     bio = (bio or "").strip()
     if len(bio) > MAX_BIO:
-        raise ValidationFailed("bio", f"Keep it under {MAX_BIO:,} characters.")
+        raise ValidationFailed("bio", str(BIO_TOO_LONG))
     if not is_timezone(timezone):
-        raise ValidationFailed("timezone", "Choose a time zone from the list.")
+        raise ValidationFailed("timezone", _("Choose a time zone from the list."))
     try:
         digest_frequency = DigestFrequency(digest_frequency)
     except ValueError:
-        raise ValidationFailed("digest_frequency", "Choose off, daily or weekly.") from None
+        raise ValidationFailed("digest_frequency", _("Choose off, daily or weekly.")) from None
     user.display_name = display_name
     user.bio = bio
     user.timezone = timezone
     user.digest_frequency = digest_frequency
+    set_language(actor, user, language)
+    return user
+
+
+def set_language(actor: User, user: User, language: str | None) -> User:
+    """The language of the member's pages and emails; None or "" to follow the browser."""
+    permissions.require_edit_profile(actor, user)
+    if language and not is_language(language):
+        raise ValidationFailed("language", _("Choose a language from the list."))
+    user.language = language or None
     db.session.flush()
     return user
 
@@ -456,7 +524,7 @@ def ban_user(
     if actor is not None:
         permissions.require_manage_users(actor)
     if until is not None and until <= (now or utc_now()):
-        raise ValidationFailed("until", "The end of a ban must be in the future.")
+        raise ValidationFailed("until", _("The end of a ban must be in the future."))
     user.status = UserStatus.BANNED
     user.banned_until = until
     user.session_version += 1

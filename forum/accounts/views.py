@@ -18,6 +18,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import LazyString, ngettext, refresh
+from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -38,6 +40,7 @@ from forum.admin.settings import Registration, registration
 from forum.core.db import utc_now
 from forum.core.errors import ValidationFailed
 from forum.core.forms import show_refusal
+from forum.core.i18n import current_language, language_chosen
 from forum.core.mail import queue_email
 from forum.core.pagination import page_number
 from forum.core.urls import safe_next
@@ -47,13 +50,26 @@ from forum.extensions import db, limiter
 bp = Blueprint("accounts", __name__)
 
 
+@bp.record_once
+def _keep_language_choices(state) -> None:
+    language_chosen.connect(_save_language)
+
+
+def _save_language(sender, user: User, language: str) -> None:
+    """A member picked a language from the footer's links: it becomes their account's (the
+    link's view commits)."""
+    services.set_language(user, user, language)
+
+
 def _rate_limited():
     """The POST of a sign-in form is limited per address, against password guessing."""
     return limiter.limit(
         lambda: current_app.config["RATELIMIT_AUTH"],
         methods=["POST"],
-        error_message="There have been too many attempts from your connection. "
-        "Please wait a minute and try again.",
+        error_message=lambda: _(
+            "There have been too many attempts from your connection. "
+            "Please wait a minute and try again."
+        ),
     )
 
 
@@ -66,18 +82,27 @@ def _next_target() -> str:
     return safe_next(request.args.get("next"), default="")
 
 
-def _duration(seconds: int) -> str:
+def _duration(seconds: int) -> LazyString:
+    """How long a link works, written when shown: in the page's language on a page, in the
+    recipient's in an email."""
     if seconds % 86400 == 0:
-        days = seconds // 86400
-        return f"{days} day" if days == 1 else f"{days} days"
-    hours = max(1, round(seconds / 3600))
-    return f"{hours} hour" if hours == 1 else f"{hours} hours"
+        return LazyString(_days, seconds // 86400)
+    return LazyString(_hours, max(1, round(seconds / 3600)))
+
+
+def _days(days: int) -> str:
+    return ngettext("%(num)d day", "%(num)d days", days)
+
+
+def _hours(hours: int) -> str:
+    return ngettext("%(num)d hour", "%(num)d hours", hours)
 
 
 def _queue_verification(user: User) -> None:
     queue_email(
         user.email,
         "accounts/verify_email",
+        user_id=user.id,
         user=user,
         path=url_for("accounts.verify_email", token=services.verification_token(user)),
         valid_for=_duration(current_app.config["VERIFY_TOKEN_MAX_AGE"]),
@@ -109,17 +134,19 @@ def register():
             return _bad_link(error, "invitation")
     policy = registration()
     if policy is Registration.CLOSED:
-        return _registration_refused("Registration is closed on this site for now.")
+        return _registration_refused(str(services.REGISTRATION_CLOSED))
     if policy is Registration.INVITATION and invited_email is None:
-        return _registration_refused(
-            "This site takes new members by invitation only: ask an administrator for one."
-        )
+        return _registration_refused(str(services.BY_INVITATION_ONLY))
     if request.method == "GET" and invited_email:
         form.email.data = invited_email
     if form.validate_on_submit():
         try:
             user = services.register_user(
-                form.email.data, form.display_name.data, form.password.data, invitation
+                form.email.data,
+                form.display_name.data,
+                form.password.data,
+                invitation,
+                language=current_language(),
             )
             services.note_address(user, get_remote_address())
         except services.RegistrationClosed as error:
@@ -133,11 +160,18 @@ def register():
             db.session.commit()
             login_user(user)
             if user.is_verified:
-                flash(f"Welcome, {user.display_name}. You can take part now.", "success")
+                flash(
+                    _("Welcome, %(name)s. You can take part now.", name=user.display_name),
+                    "success",
+                )
             else:
                 flash(
-                    f"Welcome, {user.display_name}. We have sent a link to {user.email}: follow "
-                    "it to confirm your address. Until then you can read but not post.",
+                    _(
+                        "Welcome, %(name)s. We have sent a link to %(email)s: follow it to "
+                        "confirm your address. Until then you can read but not post.",
+                        name=user.display_name,
+                        email=user.email,
+                    ),
                     "success",
                 )
             return redirect(target or url_for("articles.home"))
@@ -160,12 +194,17 @@ def login():
             services.note_address(user, get_remote_address())
             db.session.commit()
             login_user(user, remember=form.remember.data)
+            # From here on the account's own language, if it saved one, is the page's.
+            refresh()
             if user.is_verified:
-                flash(f"You are logged in as {user.display_name}.", "success")
+                flash(_("You are logged in as %(name)s.", name=user.display_name), "success")
             else:
                 flash(
-                    f"You are logged in. Follow the link we sent to {user.email} to confirm "
-                    "your address before posting.",
+                    _(
+                        "You are logged in. Follow the link we sent to %(email)s to confirm "
+                        "your address before posting.",
+                        email=user.email,
+                    ),
                     "warning",
                 )
             return redirect(target or url_for("articles.home"))
@@ -175,7 +214,7 @@ def login():
 @bp.post("/auth/logout")
 def logout():
     logout_user()
-    flash("You are logged out.", "success")
+    flash(_("You are logged out."), "success")
     return redirect(url_for("articles.home"))
 
 
@@ -186,7 +225,10 @@ def verify_email(token: str):
     except services.LinkRefused as error:
         return _bad_link(error, "verify")
     db.session.commit()
-    flash(f"Thank you: {user.email} is confirmed. You can take part now.", "success")
+    flash(
+        _("Thank you: %(email)s is confirmed. You can take part now.", email=user.email),
+        "success",
+    )
     return redirect(url_for("articles.home"))
 
 
@@ -197,11 +239,14 @@ def resend_verification():
     form = ResendVerificationForm()
     target = safe_next(form.next.data, default=url_for("accounts.edit_settings"))
     if not permissions.can_resend_verification(current_user):
-        flash("Your email address is already confirmed.", "info")
+        flash(_("Your email address is already confirmed."), "info")
         return redirect(target)
     _queue_verification(current_user)
     db.session.commit()
-    flash(f"We have sent a new confirmation link to {current_user.email}.", "success")
+    flash(
+        _("We have sent a new confirmation link to %(email)s.", email=current_user.email),
+        "success",
+    )
     return redirect(target)
 
 
@@ -222,6 +267,7 @@ def request_password_reset():
             queue_email(
                 user.email,
                 "accounts/reset_password",
+                user_id=user.id,
                 user=user,
                 path=url_for("accounts.reset_password", token=services.reset_token(user)),
                 valid_for=valid_for,
@@ -251,8 +297,10 @@ def reset_password(token: str):
             db.session.commit()
             logout_user()
             flash(
-                "Your password is changed and every session of the account has ended. "
-                "Log in with the new password.",
+                _(
+                    "Your password is changed and every session of the account has ended. "
+                    "Log in with the new password."
+                ),
                 "success",
             )
             return redirect(url_for("accounts.login"))
@@ -281,12 +329,15 @@ def _settings_page(user: User, endpoint_args: dict):
                 bio=form.bio.data,
                 timezone=form.timezone.data,
                 digest_frequency=form.digest_frequency.data,
+                language=form.language.data,
             )
         except ValidationFailed as error:
             show_refusal(form, error)
         else:
             db.session.commit()
-            flash("The settings are saved.", "success")
+            # Someone who just chose French reads that it is saved in French.
+            refresh()
+            flash(_("The settings are saved."), "success")
             return redirect(url_for(request.endpoint, **endpoint_args))
     return (
         render_template("accounts/settings.html", form=form, account=user),
@@ -324,7 +375,7 @@ def change_password():
             cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
             login_user(user, remember=cookie in request.cookies)
             flash(
-                "Your password is changed. Every other session of your account has ended.",
+                _("Your password is changed. Every other session of your account has ended."),
                 "success",
             )
             return redirect(url_for("accounts.edit_settings"))
@@ -346,12 +397,16 @@ def change_email():
         else:
             new_email = services.normalise_email(form.new_email.data)
             flash(
-                f"We have sent a link to {new_email}. Your address changes when you follow it.",
+                _(
+                    "We have sent a link to %(email)s. Your address changes when you follow it.",
+                    email=new_email,
+                ),
                 "success",
             )
             queue_email(
                 new_email,
                 "accounts/confirm_email_change",
+                user_id=user.id,
                 user=user,
                 new_email=new_email,
                 path=url_for("accounts.confirm_email_change", token=token),
@@ -369,9 +424,11 @@ def confirm_email_change(token: str):
     except services.LinkRefused as error:
         return _bad_link(error, "email")
     # The old address hears of it, in case the change was not its owner's doing.
-    queue_email(old_email, "accounts/email_changed", user=user, old_email=old_email)
+    queue_email(
+        old_email, "accounts/email_changed", user_id=user.id, user=user, old_email=old_email
+    )
     db.session.commit()
-    flash(f"Your email address is now {user.email}.", "success")
+    flash(_("Your email address is now %(email)s.", email=user.email), "success")
     if permissions.is_self(current_user, user):
         return redirect(url_for("accounts.edit_settings"))
     return redirect(url_for("articles.home"))
@@ -380,10 +437,19 @@ def confirm_email_change(token: str):
 # Privacy ----------------------------------------------------------------------------------
 
 
+def _privacy_page(user: User, form: DeleteAccountForm, status: int = 200):
+    return render_template(
+        "accounts/privacy.html",
+        form=form,
+        # Named before the member types their password: they cannot leave these groups yet.
+        sole_organiser_of=queries.groups_only_organised_by(user),
+    ), status
+
+
 @bp.get("/settings/privacy")
 @login_required
 def privacy_settings():
-    return render_template("accounts/privacy.html", form=DeleteAccountForm())
+    return _privacy_page(current_user._get_current_object(), DeleteAccountForm())
 
 
 @bp.get("/settings/privacy/my-data.json")
@@ -409,16 +475,33 @@ def delete_account():
     form = DeleteAccountForm()
     if form.validate_on_submit():
         if not services.password_matches(user, form.password.data):
-            form.password.errors.append("That is not your password.")
+            form.password.errors.append(_("That is not your password."))
         else:
-            report = privacy.delete_account(user, user, keep_posts=form.posts.data == "keep")
-            db.session.commit()
-            logout_user()
-            kept = (
-                f"your {report.posts_kept} posts stay, signed “{privacy.DELETED_NAME}”"
-                if form.posts.data == "keep"
-                else f"the text of your {report.posts_removed} posts is removed"
-            )
-            flash(f"Your account is deleted: {kept}. Goodbye, and thank you.", "success")
-            return redirect(url_for("articles.home"))
-    return render_template("accounts/privacy.html", form=form), 422
+            keep = form.posts.data == "keep"
+            try:
+                report = privacy.delete_account(user, user, keep_posts=keep)
+            except ValidationFailed as error:
+                show_refusal(form, error)
+            else:
+                db.session.commit()
+                logout_user()
+                if keep:
+                    message = ngettext(
+                        "Your account is deleted: your %(num)d post stays, signed “%(name)s”. "
+                        "Goodbye, and thank you.",
+                        "Your account is deleted: your %(num)d posts stay, signed “%(name)s”. "
+                        "Goodbye, and thank you.",
+                        report.posts_kept,
+                        name=privacy.DELETED_NAME,
+                    )
+                else:
+                    message = ngettext(
+                        "Your account is deleted: the text of your %(num)d post is removed. "
+                        "Goodbye, and thank you.",
+                        "Your account is deleted: the text of your %(num)d posts is removed. "
+                        "Goodbye, and thank you.",
+                        report.posts_removed,
+                    )
+                flash(message, "success")
+                return redirect(url_for("articles.home"))
+    return _privacy_page(user, form, 422)

@@ -1,7 +1,9 @@
 """Languages: user-facing strings are marked for translation (Flask-Babel) and shown in the
-viewer's language: the one they chose (the footer's language links, kept in a cookie so it
-works before logging in), else the best match of their browser's Accept-Language, else
-English. Dates and numbers follow the same language.
+viewer's language: the one a member saved on their account (settings, or the footer's language
+links while logged in), else the one chosen in this browser (the footer's links, kept in a
+cookie so it works before logging in), else the best match of their browser's
+Accept-Language, else English. Dates and numbers follow the same language. Emails are written
+in their recipient's language (forum.core.mail), whoever's request sends them.
 
 Translations live in ``translations/<language>/LC_MESSAGES/messages.po`` beside the templates;
 ``make translations`` extracts the strings, updates the catalogues and compiles them.
@@ -9,10 +11,13 @@ Translations live in ``translations/<language>/LC_MESSAGES/messages.po`` beside 
 
 from __future__ import annotations
 
+from blinker import Namespace
 from flask import Blueprint, Flask, current_app, has_request_context, redirect, request
 from flask_babel import Babel, get_locale
+from flask_login import current_user
 
 from forum.core.urls import safe_next
+from forum.extensions import db
 
 # The languages shipped, by their code, each named in itself.
 LANGUAGES = {"en": "English", "fr": "Français"}
@@ -22,12 +27,23 @@ ONE_YEAR = 365 * 24 * 3600
 
 babel = Babel()
 bp = Blueprint("i18n", __name__)
+# A signed-in member picked a language from the footer: sent with ``user`` and ``language``;
+# the accounts domain saves it on the account (the view commits). Core knows no accounts.
+language_chosen = Namespace().signal("language-chosen")
+
+
+def is_language(code: object) -> bool:
+    return isinstance(code, str) and code in LANGUAGES
 
 
 def select_language() -> str:
-    # The worker and the commands render emails with no request: they write in English.
+    # The worker and the commands render emails with no request: they write in English (an
+    # email to a member is written in theirs: forum.core.mail forces it).
     if not has_request_context():
         return DEFAULT
+    saved = getattr(current_user, "language", None)
+    if is_language(saved):
+        return saved
     chosen = request.cookies.get(COOKIE)
     if chosen in LANGUAGES:
         return chosen
@@ -43,9 +59,16 @@ def current_language() -> str:
 @bp.get("/language/<code>")
 def choose_language(code: str):
     """Links in every page's footer: a GET, so pages keep no form token and stay cacheable;
-    all it changes is how the reader's own pages are written."""
+    all it changes is how the reader's own pages and emails are written."""
     response = redirect(safe_next(request.args.get("next")))
-    if code in LANGUAGES:
+    if is_language(code):
+        if current_user.is_authenticated:
+            language_chosen.send(
+                current_app._get_current_object(),
+                user=current_user._get_current_object(),
+                language=code,
+            )
+            db.session.commit()
         response.set_cookie(
             COOKIE,
             code,

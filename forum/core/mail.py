@@ -3,7 +3,9 @@
 ``templates/emails/<domain>/<name>.txt`` sets ``subject`` and holds the text part;
 ``<name>.html`` beside it holds the HTML part. Both get the same context plus ``base_url``.
 
-``queue_email`` renders the message and adds an outbox row in the caller's transaction, so
+``queue_email`` renders the message in its recipient's language (their account's choice, or
+English for an address without an account or a member who chose none), whichever request or
+job sends it, and adds an outbox row in the caller's transaction, so
 an email exists exactly when its cause was committed. ``send_due`` (run by ``forum worker``
 and ``forum mail send``) sends the rows through FORUM_MAIL_URL's backend. Each row is claimed
 with an atomic ``UPDATE ... WHERE state = 'queued'`` and committed before it is sent, so two
@@ -24,13 +26,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import make_msgid
+from functools import cache
 
 from flask import current_app, has_app_context
+from flask_babel import force_locale
 from flask_mailman import EmailMultiAlternatives
 from sqlalchemy import ForeignKey, Index, String, Text, event, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from forum.core.db import CreatedMixin, UTCDateTime, enum_column, utc_now
+from forum.core.i18n import DEFAULT, is_language
 from forum.extensions import db
 
 # Rows a session has queued; after its commit the sender is woken (see _wake_sender).
@@ -99,6 +104,26 @@ def render_email(template: str, **context) -> tuple[str, str, str]:
     return subject, str(text_module).strip() + "\n", html
 
 
+def recipient_language(user_id: int | None) -> str:
+    """The language to write to this account in: its saved choice, else English."""
+    if user_id is None:
+        return DEFAULT
+    # Callers have usually just loaded the account (for its address): the session's identity
+    # map gives it back without a query, so a digest run costs no read more per person.
+    account = db.session.get(_mapped_class("users"), user_id)
+    language = getattr(account, "language", None)
+    return language if is_language(language) else DEFAULT
+
+
+@cache
+def _mapped_class(table_name: str) -> type:
+    """The model class of a table, found by its name: core knows no domain's classes."""
+    for mapper in db.Model.registry.mappers:
+        if mapper.local_table.name == table_name:
+            return mapper.class_
+    raise LookupError(table_name)
+
+
 def queue_email(
     to: str,
     template: str,
@@ -111,9 +136,13 @@ def queue_email(
 ) -> OutboxMessage:
     """Render ``template`` for ``to`` and add it to the outbox in the current transaction.
 
-    Nothing is sent until the caller commits; a rollback takes the email with it.
+    Nothing is sent until the caller commits; a rollback takes the email with it. It is
+    written in the language of ``user_id``'s account (English without one), not in the
+    language of the request that happens to send it: a French reader's reply notifies
+    English readers in English.
     """
-    subject, text, html = render_email(template, **context)
+    with force_locale(recipient_language(user_id)):
+        subject, text, html = render_email(template, **context)
     # ``now`` dates the email as its cause (a digest run told another time); it is due at
     # once all the same, never held back until a time the clock has not reached.
     due = min(now or utc_now(), utc_now())

@@ -100,6 +100,7 @@ def test_the_download_holds_everything_the_member_made(client, member, world):
     assert data["profile"]["email"] == EMAIL
     assert data["profile"]["display_name"] == NAME
     assert data["profile"]["last_ip"] == "127.0.0.1"
+    assert data["profile"]["language"] is None  # the browser's
     assert {post["id"] for post in data["posts"]} == world["posts"]
     edited = next(post for post in data["posts"] if post["id"] == world["edited"])
     assert edited["body_markdown"] == "My first thought, corrected."
