@@ -8,6 +8,10 @@ Everything is queued in the caller's transaction (sent after its commit).
 
 Paths are built from the stable URLs in DESIGN.md: services run outside requests too (the
 command line, jobs), where ``url_for`` has no request to build from.
+
+Each person's line and the session's time are written in that person's language (their
+account's choice, as their emails are), not in the language of whoever caused them: a French
+organiser's new session reaches English members in English.
 """
 
 from __future__ import annotations
@@ -15,13 +19,18 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import datetime
+from functools import cache
 from urllib.parse import quote
 
+from babel.dates import get_day_names, get_month_names
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from forum.accounts.models import User
 from forum.core.db import utc_now
-from forum.core.mail import queue_email
+from forum.core.i18n import current_language
+from forum.core.mail import queue_email, recipient_language
 from forum.core.timefmt import local
 from forum.extensions import db
 from forum.groups.models import (
@@ -47,14 +56,36 @@ def _session_path(session: GroupSession) -> str:
     return f"{_group_path(session.group)}/sessions/{session.id}"
 
 
+@cache
+def _names(language: str) -> tuple[dict, dict]:
+    """Weekdays (0 is Monday) and months in ``language``."""
+    return dict(get_day_names("wide", locale=language)), dict(
+        get_month_names("wide", locale=language)
+    )
+
+
 def _when(session: GroupSession, user: User) -> str:
-    """The session's start in the recipient's zone (the group's zone beside it if another)."""
+    """The session's start in the recipient's zone (the group's zone beside it if another),
+    in the current language: "Thursday 7 March 2030, 19:00 GMT"."""
+    days, months = _names(current_language())
     shown = local(session.starts_at, user.timezone)
-    text = f"{shown:%A %-d %B %Y, %H:%M} {shown.tzname()}"
+    text = (
+        f"{days[shown.weekday()]} {shown.day} {months[shown.month]} {shown.year}, "
+        f"{shown:%H:%M} {shown.tzname()}"
+    )
     there = local(session.starts_at, session.timezone)
     if (there.tzname(), there.utcoffset()) != (shown.tzname(), shown.utcoffset()):
-        text += f" ({there:%H:%M} {there.tzname()} where the group meets)"
+        text += " " + _(
+            "(%(time)s %(zone)s where the group meets)",
+            time=f"{there:%H:%M}",
+            zone=there.tzname(),
+        )
     return text
+
+
+def _in_language_of(user: User):
+    """Write what follows in ``user``'s language."""
+    return force_locale(recipient_language(user.id))
 
 
 def _about_session(
@@ -71,12 +102,14 @@ def _about_session(
     wishes = email_wishes([u.id for u in users], kind)
     made = []
     for user in users:
-        when = _when(session, user)
+        with _in_language_of(user):
+            when = _when(session, user)
+            detail = line(when)
         note = notify(
             user,
             kind,
             session=session,
-            detail=line(when),
+            detail=detail,
             now=now,
             by_email=wishes[user.id],
             email_template=template,
@@ -96,12 +129,14 @@ def _about_session(
 
 
 def queue_join_request(organiser: User, group: Group, requester: User) -> None:
+    with _in_language_of(organiser):
+        line = _("%(name)s asks to join %(group)s.", name=requester.display_name, group=group.name)
     notify(
         organiser,
         Kind.JOIN_REQUEST,
         actor=requester,
         group=group,
-        detail=f"{requester.display_name} asks to join {group.name}.",
+        detail=line,
         email_template="groups/join_request",
         email_context={
             "group": group,
@@ -112,10 +147,11 @@ def queue_join_request(organiser: User, group: Group, requester: User) -> None:
 
 
 def queue_request_answered(user: User, group: Group, approved: bool) -> None:
-    if approved:
-        line = f"Your request to join {group.name} was approved. Welcome!"
-    else:
-        line = f"An organiser of {group.name} declined your request to join."
+    with _in_language_of(user):
+        if approved:
+            line = _("Your request to join %(group)s was approved. Welcome!", group=group.name)
+        else:
+            line = _("An organiser of %(group)s declined your request to join.", group=group.name)
     notify(
         user,
         Kind.JOIN_ANSWERED,
@@ -189,7 +225,12 @@ def queue_session_scheduled(
         Kind.SESSION_SCHEDULED,
         session,
         "groups/session_scheduled",
-        lambda when: f"New session of {session.group.name}: “{session.title}”, {when}.",
+        lambda when: _(
+            "New session of %(group)s: “%(title)s”, %(when)s.",
+            group=session.group.name,
+            title=session.title,
+            when=when,
+        ),
         now,
     )
 
@@ -212,7 +253,12 @@ def queue_session_changed(session: GroupSession, now: datetime | None = None) ->
         Kind.SESSION_CHANGED,
         session,
         "groups/session_changed",
-        lambda when: f"“{session.title}” of {session.group.name} changed: now {when}.",
+        lambda when: _(
+            "“%(title)s” of %(group)s changed: now %(when)s.",
+            title=session.title,
+            group=session.group.name,
+            when=when,
+        ),
         now or utc_now(),
     )
 
@@ -221,7 +267,12 @@ def queue_session_cancelled(
     user: User, session: GroupSession, reason: str, now: datetime | None = None
 ) -> None:
     def line(when: str) -> str:
-        said = f"“{session.title}” of {session.group.name} on {when} is cancelled."
+        said = _(
+            "“%(title)s” of %(group)s on %(when)s is cancelled.",
+            title=session.title,
+            group=session.group.name,
+            when=when,
+        )
         return f"{said} {reason}" if reason else said
 
     _about_session(
@@ -241,8 +292,11 @@ def queue_promoted(user: User, session: GroupSession, now: datetime | None = Non
         Kind.WAITLIST_PROMOTED,
         session,
         "groups/promoted",
-        lambda when: (
-            f"A seat freed up: you are going to “{session.title}” of {session.group.name}, {when}."
+        lambda when: _(
+            "A seat freed up: you are going to “%(title)s” of %(group)s, %(when)s.",
+            title=session.title,
+            group=session.group.name,
+            when=when,
         ),
         now,
     )
@@ -253,11 +307,17 @@ def queue_reminder(
 ) -> Notification | None:
     """The day-before reminder with the readings, once per person and session (None if they
     have had it: the notification's key holds across runs and workers)."""
-    when = _when(session, user)
     titles = ", ".join(reading.article.title for reading in session.readings)
-    line = f"Tomorrow: “{session.title}” of {session.group.name}, {when}."
-    if titles:
-        line += f" Readings: {titles}."
+    with _in_language_of(user):
+        when = _when(session, user)
+        line = _(
+            "Tomorrow: “%(title)s” of %(group)s, %(when)s.",
+            title=session.title,
+            group=session.group.name,
+            when=when,
+        )
+        if titles:
+            line += " " + _("Readings: %(titles)s.", titles=titles)
     return notify(
         user,
         Kind.SESSION_REMINDER,

@@ -6,9 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from forum.core.db import utc_now
+from forum.core.mail import OutboxMessage
+from forum.extensions import db
 from forum.groups.models import MemberRole
+from forum.notifications.models import Kind, Notification
+from forum.notifications.services import set_email_preference
 from tests import factories
 from tests.conftest import login, post_form
 from tests.groups.conftest import make_membership, make_session
@@ -95,3 +100,35 @@ def test_a_session_forms_errors_are_in_french_and_keep_the_text(french, group, a
     # A field left empty gets WTForms' own French.
     response = post_form(french, url, {"title": "", "timezone": "Europe/Paris"}, page=url)
     assert "Ce champ est requis." in response.get_data(as_text=True)
+
+
+def test_session_news_is_written_in_each_members_language(french, group, organiser, member):
+    """A French organiser schedules a session from a French page: each member's line and
+    email speak the member's own language, not the organiser's."""
+    francophone = factories.make_user("fr@example.org", "Fanny Français")
+    francophone.language = "fr"
+    make_membership(group, francophone)
+    for person in (member, francophone):
+        set_email_preference(person, person, Kind.SESSION_SCHEDULED, True)
+    db.session.commit()
+    login(french, organiser)
+    url = f"/groups/{SLUG}/sessions/new"
+    fields = {"title": "Climate migration", "starts_on": "2030-03-07", "starts_at": "19:00"}
+    fields |= {"ends_at": "21:00", "timezone": "UTC", "place": "Central Library"}
+    assert post_form(french, url, fields, page=url).status_code == 302
+
+    def line(person):
+        return db.session.scalar(
+            select(Notification.detail).where(Notification.user_id == person.id)
+        )
+
+    def email(person):
+        query = select(OutboxMessage.text_body).where(OutboxMessage.user_id == person.id)
+        return db.session.scalar(query)
+
+    assert line(member).startswith("New session of Great Decisions Discussion group")
+    assert "Thursday 7 March 2030, 19:00 UTC" in line(member)
+    assert "Thursday 7 March 2030, 19:00 UTC" in email(member)
+    assert line(francophone).startswith("Nouvelle séance de Great Decisions Discussion group")
+    assert "jeudi 7 mars 2030, 19:00 UTC" in line(francophone)
+    assert "jeudi 7 mars 2030, 19:00 UTC" in email(francophone)
