@@ -18,6 +18,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -86,7 +87,7 @@ def _ask_to_log_in():
         same_site = referrer.netloc in ("", request.host)
         back = safe_next(referrer.path + ("?" + referrer.query if referrer.query else ""))
         back = back if same_site else "/"
-    flash("Please log in to continue.", "info")
+    flash(_("Please log in to continue."), "info")
     return redirect(url_for("accounts.login", next=back))
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, has_app_context
+from flask_babel import gettext as _
 
 from forum.accounts.permissions import is_active_member, is_admin, is_signed_in
 from forum.core.db import utc_now
@@ -61,9 +62,9 @@ WARNED = "A moderator has warned you: read the warning and confirm it before pos
 def _reply_refusal(user, discussion: Discussion) -> str | None:
     """Why ``user`` may not post in ``discussion``, or None if they may."""
     if not is_signed_in(user):
-        return "Log in to take part in the discussion."
+        return _("Log in to take part in the discussion.")
     if not user.is_verified:
-        return "Verify your email address before posting: follow the link we emailed you."
+        return _("Verify your email address before posting: follow the link we emailed you.")
     if user.is_banned():
         return penalty_notice(user)
     if is_read_only() and not is_admin(user):
@@ -71,9 +72,8 @@ def _reply_refusal(user, discussion: Discussion) -> str | None:
     if pending_warning(user) is not None:
         return WARNED
     if discussion.group is not None and not can_post_in_group(user, discussion.group):
-        return (
-            group_ban_notice(user, discussion.group)
-            or "Join the group to take part in its discussions."
+        return group_ban_notice(user, discussion.group) or _(
+            "Join the group to take part in its discussions."
         )
     closed = closed_notice(discussion)
     if closed and not can_moderate_discussion(user, discussion):
@@ -108,7 +108,7 @@ def can_edit_post(user, post: Post) -> bool:
 
 def require_edit_post(user, post: Post) -> None:
     if not can_edit_post(user, post):
-        raise PermissionDenied("You cannot edit this post.")
+        raise PermissionDenied(_("You cannot edit this post."))
 
 
 def can_delete_post(user, post: Post) -> bool:
@@ -119,7 +119,7 @@ def can_delete_post(user, post: Post) -> bool:
 
 def require_delete_post(user, post: Post) -> None:
     if not can_delete_post(user, post):
-        raise PermissionDenied("You cannot delete this post.")
+        raise PermissionDenied(_("You cannot delete this post."))
 
 
 def can_vote(user, post: Post) -> bool:
@@ -128,11 +128,13 @@ def can_vote(user, post: Post) -> bool:
 
 def require_vote(user, post: Post) -> None:
     if not is_active_member(user):
-        raise PermissionDenied(penalty_notice(user) or "Verify your email address before voting.")
+        raise PermissionDenied(
+            penalty_notice(user) or _("Verify your email address before voting.")
+        )
     if is_author(user, post):
-        raise PermissionDenied("You cannot vote for your own post.")
+        raise PermissionDenied(_("You cannot vote for your own post."))
     if not post.is_published:
-        raise PermissionDenied("This post cannot be voted on.")
+        raise PermissionDenied(_("This post cannot be voted on."))
 
 
 def can_follow(user, discussion: Discussion) -> bool:
@@ -141,7 +143,7 @@ def can_follow(user, discussion: Discussion) -> bool:
 
 def require_follow(user, discussion: Discussion) -> None:
     if not can_follow(user, discussion):
-        raise PermissionDenied("Log in to follow discussions.")
+        raise PermissionDenied(_("Log in to follow discussions."))
 
 
 def can_lock_discussion(user, discussion: Discussion) -> bool:
@@ -150,7 +152,7 @@ def can_lock_discussion(user, discussion: Discussion) -> bool:
 
 def require_lock_discussion(user, discussion: Discussion) -> None:
     if not can_lock_discussion(user, discussion):
-        raise PermissionDenied("Only moderators and administrators can close a discussion.")
+        raise PermissionDenied(_("Only moderators and administrators can close a discussion."))
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
@@ -224,7 +225,7 @@ def publish(
     if form.validate_on_submit() and form.website.data:
         # Only a robot fills in the field people are asked to leave empty.
         form.form_errors.append(
-            "The post was not accepted: leave the last field empty, and post again."
+            _("The post was not accepted: leave the last field empty, and post again.")
         )
     elif form.validate_on_submit():
         try:
@@ -239,12 +240,14 @@ def publish(
             db.session.commit()
             if post.is_pending:
                 flash(
-                    "Thank you. A moderator will review your post before others see it; "
-                    "until then only you can see it, marked “awaiting review”.",
+                    _(
+                        "Thank you. A moderator will review your post before others see "
+                        "it; until then only you can see it, marked “awaiting review”."
+                    ),
                     "info",
                 )
             else:
-                flash("Your post is published.", "success")
+                flash(_("Your post is published."), "success")
             return redirect(done(post))
     status = 422 if request.method == "POST" else 200
     return render_template(
@@ -282,7 +285,7 @@ def edit_post(post_id: int):
             show_refusal(form, error)
         else:
             db.session.commit()
-            flash("Your changes are saved.", "success")
+            flash(_("Your changes are saved."), "success")
             return redirect(_post_url(post))
     elif request.method == "GET":
         permissions.require_edit_post(current_user, post)
@@ -303,7 +306,7 @@ def delete_post(post_id: int):
         # A moderator removing someone else's post: the moderation log records it.
         moderation.delete_post(current_user, post)
     db.session.commit()
-    flash("The post is deleted.", "success")
+    flash(_("The post is deleted."), "success")
     return redirect(_post_url(post))
 
 
@@ -334,7 +337,7 @@ def follow_discussion(discussion_id: int):
     services.set_following(current_user, discussion, following)
     db.session.commit()
     flash(
-        "You are following this discussion." if following else "You no longer follow it.",
+        _("You are following this discussion.") if following else _("You no longer follow it."),
         "success",
     )
     return redirect(discussion_url(discussion, _anchor="discussion"))
@@ -348,5 +351,7 @@ def lock_discussion(discussion_id: int):
     # Through moderation, so the log records who closed or reopened it.
     moderation.lock_discussion(current_user, discussion, locked)
     db.session.commit()
-    flash("The discussion is closed." if locked else "The discussion is open again.", "success")
+    flash(
+        _("The discussion is closed.") if locked else _("The discussion is open again."), "success"
+    )
     return redirect(discussion_url(discussion, _anchor="discussion"))

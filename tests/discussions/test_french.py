@@ -39,3 +39,20 @@ def test_a_posts_history_and_deleting_it_read_in_french(client, reader, discussi
 
     delete = client.get(f"/posts/{post.id}/delete", headers=FRENCH).get_data(as_text=True)
     assert "Supprimer ce message ?" in delete and "Le garder" in delete
+
+
+def test_posting_and_a_refusal_are_told_in_french(client, reader, discussion):
+    login(client, reader)
+    response = post_form(
+        client,
+        f"/discussions/{discussion.id}/posts",
+        {"body": "Bonjour à tous"},
+        headers=FRENCH,
+        follow_redirects=True,
+    )
+    assert "Votre message est publié." in response.get_data(as_text=True)
+
+    own = factories.make_post(discussion, reader, "Le mien")
+    refused = post_form(client, f"/posts/{own.id}/vote", {"value": "1"}, headers=FRENCH)
+    assert refused.status_code == 403
+    assert "Vous ne pouvez pas voter pour votre propre message." in refused.get_data(as_text=True)
