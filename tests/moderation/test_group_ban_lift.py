@@ -165,3 +165,22 @@ def test_group_bans_lists_each_banned_person_with_the_ban_in_force(
         (banned_member.id, "Trolling the group"),
         (reader.id, "Spam"),
     ]
+
+
+def test_the_ban_page_of_someone_banned_already_offers_to_lift_it(
+    client, group_moderator, banned_member, group
+):
+    login(client, group_moderator)
+    url = f"/moderation/groups/{group.id}/ban/{banned_member.id}?next=/moderation/"
+    page = client.get(url).get_data(as_text=True)
+    assert f"{banned_member.display_name} is banned from {group.name} already." in page
+
+    response = client.post(
+        f"/moderation/groups/{group.id}/ban/{banned_member.id}/lift",
+        data={"csrf_token": csrf_token(client, url), "next": "/moderation/"},
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/moderation/"
+    db.session.expire_all()
+    assert not is_banned_from_group(banned_member, group.id)
+    page = client.get(url).get_data(as_text=True)
+    assert "already." not in page
