@@ -320,6 +320,10 @@ def generate(app, scale: float = 1.0, seed: int = 2026, say=print) -> Manifest:
                         email, role = MODERATOR_EMAIL, Role.MODERATOR
                     yield {
                         "id": user_id,
+                        # The reader whose replies are timed is a trusted member, as most
+                        # people replying on a live forum are: their replies publish at once
+                        # (and are announced), instead of waiting as a newcomer's first posts.
+                        "approved_post_count": 50 if user_id == 1 else 0,
                         "email": email,
                         "username": f"reader-{user_id}",
                         "display_name": f"Reader {user_id}",

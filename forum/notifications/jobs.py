@@ -1,5 +1,5 @@
 """The job queue (huey) and its tasks: sending the outbox, the digests and session reminders
-that are due, ballot notices and moderators' queue alerts.
+that are due, ballot notices, moderators' queue alerts, and telling followers of new posts.
 
 Storage is a SQLite file in the instance folder by default and Redis when FORUM_REDIS_URL is
 set, so M workers on several machines share one queue. Under TESTING (or JOBS_IMMEDIATE) tasks
@@ -94,6 +94,31 @@ def send_alerts() -> int:
     return made
 
 
+def notify_post(post_id: int) -> int:
+    """Tell the people who hear of a published post (its parent's author, those it mentions,
+    the discussion's followers), out of the request that posted it: a discussion with
+    thousands of followers costs the worker, not the person replying. Safe to run twice:
+    nobody is told twice of one post."""
+    from forum.discussions.models import Post
+    from forum.notifications.services import notify_post_published
+
+    post = db.session.get(Post, post_id)
+    if post is None:
+        return 0
+    made = notify_post_published(post)
+    db.session.commit()
+    return len(made)
+
+
+def queue_post_notifications(app: Flask, post_ids: list[int]) -> None:
+    """Queue ``notify_post`` for posts whose transaction has committed (run at once under
+    TESTING or JOBS_IMMEDIATE)."""
+    get_huey(app)
+    task = app.extensions[TASKS]["notify_post"]
+    for post_id in post_ids:
+        task(post_id)
+
+
 def send_webhooks() -> int:
     from forum.api.webhooks import send_due
 
@@ -125,6 +150,10 @@ def _register_tasks(app: Flask, huey: Huey) -> None:
             _in_app(app, poll_feeds)
         ),
         "send_webhooks": huey.task(name="send_webhooks")(_in_app(app, send_webhooks)),
+        # Retried: a worker that meets a locked database tries again rather than lose them.
+        "notify_post": huey.task(name="notify_post", retries=3, retry_delay=10)(
+            _in_app(app, notify_post)
+        ),
         "sweep_webhooks": huey.periodic_task(crontab(minute="*"), name="sweep_webhooks")(
             _in_app(app, send_webhooks)
         ),
