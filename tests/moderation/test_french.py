@@ -41,6 +41,8 @@ def test_a_french_moderator_reads_the_queue_in_french(client, moderator, discuss
     assert "Injurieux ou incivil" in page and "Il insulte les lecteurs." in page
     assert "Signalements (1 en attente)" in page
     assert "Conserver" in page and "Refuser avec ce motif" in page
+    # The author's history: each count agrees with its number.
+    assert "1 publié," in page and "0 refusé," in page and "0 en attente" in page
     assert "<b>tranchée</b>" not in page
 
     # The flash after an action is French too.
