@@ -38,6 +38,7 @@ from forum.api.openapi import CURSOR, ID, OPERATIONS, Operation, document
 from forum.articles import queries as articles
 from forum.core.errors import NotVisible, ValidationFailed
 from forum.core.forms import show_refusal
+from forum.core.i18n import DEFAULT, answer_in
 from forum.core.text import clean_input
 from forum.discussions import permissions as discussion_permissions
 from forum.discussions import queries as discussions
@@ -83,6 +84,13 @@ def _rate_key() -> str:
     if current_user.is_authenticated:
         return f"user:{current_user.id}"
     return get_remote_address()
+
+
+@bp.before_request
+def _answer_in_english():
+    # Programs read these answers, the shared refusals included: they stay in the language
+    # the OpenAPI document is written in, whatever the client's Accept-Language says.
+    answer_in(DEFAULT)
 
 
 @bp.before_request

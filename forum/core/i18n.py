@@ -12,8 +12,8 @@ Translations live in ``translations/<language>/LC_MESSAGES/messages.po`` beside 
 from __future__ import annotations
 
 from blinker import Namespace
-from flask import Blueprint, Flask, current_app, has_request_context, redirect, request
-from flask_babel import Babel, get_locale
+from flask import Blueprint, Flask, current_app, g, has_request_context, redirect, request
+from flask_babel import Babel, get_locale, refresh
 from flask_login import current_user
 
 from forum.core.urls import safe_next
@@ -41,6 +41,8 @@ def select_language() -> str:
     # email to a member is written in theirs: forum.core.mail forces it).
     if not has_request_context():
         return DEFAULT
+    if is_language(fixed := g.get("answer_language")):
+        return fixed
     saved = getattr(current_user, "language", None)
     if is_language(saved):
         return saved
@@ -48,6 +50,13 @@ def select_language() -> str:
     if chosen in LANGUAGES:
         return chosen
     return request.accept_languages.best_match(LANGUAGES) or DEFAULT
+
+
+def answer_in(language: str) -> None:
+    """For a request read by a program (the API): its answers, refusals from the shared
+    permissions and services included, stay in one language whatever the browser says."""
+    g.answer_language = language
+    refresh()
 
 
 def current_language() -> str:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from forum.api import services
 from forum.api.models import ApiToken
 from forum.extensions import db
+from tests import factories
 from tests.api.conftest import bearer, make_token
 from tests.conftest import login, post_form
 
@@ -80,3 +81,13 @@ def test_a_french_admin_reads_the_deliveries_in_french(client, admin):
     assert "Derniers envois à http://localhost:9/hooks" in html
     assert "<td>en échec</td>" in html
     assert "Actif ; événements : post.created ; ajouté le" in html
+
+
+def test_the_apis_refusals_from_shared_rules_stay_english(client, reader, discussion):
+    own = factories.make_post(discussion, reader, "Mine")
+    raw = make_token(reader, "write")
+
+    refused = client.put(f"/api/v1/posts/{own.id}/vote", headers={**bearer(raw), **FRENCH})
+
+    assert refused.status_code == 403
+    assert refused.json["error"]["message"] == "You cannot vote for your own post."
