@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from forum.accounts.models import DigestFrequency, User, UserStatus
@@ -127,24 +127,22 @@ def _due_windows(users: list[User], now: datetime) -> list[tuple[Window, str]]:
     return due_windows
 
 
-def _queue(window: Window, key: str, content: DigestContent, now: datetime) -> bool:
-    """Add the period's digest row, and its email when there is something to tell."""
+def _queue(window: Window, key: str, content: DigestContent, now: datetime) -> dict:
+    """Queue the digest's email when there is something to tell; returns the period's
+    digest row, written with the chunk's others in one statement."""
     message = None
     if content.item_count:
         token = unsubscribe_token(window.user, DIGEST)
         message = emails.queue_digest_email(window.user, key, content, token, now=now)
-    db.session.add(
-        Digest(
-            user_id=window.user.id,
-            period_key=key,
-            window_start=window.start,
-            window_end=window.end,
-            item_count=content.item_count,
-            outbox_message_id=message.id if message else None,
-            created_at=now,
-        )
-    )
-    return message is not None
+    return {
+        "user_id": window.user.id,
+        "period_key": key,
+        "window_start": window.start,
+        "window_end": window.end,
+        "item_count": content.item_count,
+        "outbox_message_id": message.id if message else None,
+        "created_at": now,
+    }
 
 
 def send_due_digests(
@@ -172,23 +170,30 @@ def send_due_digests(
             count_due(len(due))
         contents = digest_contents([window for window, _ in due])
         chunk: list[DigestOutcome] = []
+        rows: list[dict] = []
         try:
             for window, key in due:
                 content = contents[window.user.id]
                 sent = False
                 if not dry_run:
                     try:
-                        sent = _queue(window, key, content, now)
+                        row = _queue(window, key, content, now)
                     except IntegrityError:
                         raise
                     except Exception:  # noqa: BLE001 - one person's failure stays theirs
                         current_app.logger.exception("Digest for user %s failed", window.user.id)
                         continue
+                    rows.append(row)
+                    sent = row["outbox_message_id"] is not None
                 outcome = DigestOutcome(window.user, key, content.item_count, sent)
                 chunk.append(outcome)
                 if progress:
                     progress(outcome)
             if not dry_run:
+                if rows:
+                    # Plain rows in one statement: as ORM objects each would be flushed
+                    # with the next person's email, a unit of work per person.
+                    db.session.execute(insert(Digest), rows)
                 db.session.commit()
         except IntegrityError:
             # Another run recorded some of these periods first; the rest are due next run.
