@@ -7,10 +7,12 @@ one page of top-level posts, all their replies down to the depth shown, the view
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import Select, and_, func, literal, or_, select, union_all
+from sqlalchemy import Row, Select, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
 from forum.accounts.models import User
@@ -27,13 +29,100 @@ from forum.moderation.permissions import can_moderate_discussion
 SORTS = ("oldest", "newest", "top")
 
 
+@dataclass(slots=True, eq=False)
+class Author:
+    """A post's author as a thread shows them."""
+
+    id: int
+    username: str
+    display_name: str
+
+
+@dataclass(slots=True, eq=False)
+class ThreadPost:
+    """A post as a thread shows it, read by one plain select with its author's names.
+
+    A page shows hundreds of posts: building ORM objects for them and their authors (identity
+    map, instrumented attributes) cost more than rendering them. These are read-only and not
+    in the session; load the Post to change one. The fields are the Post's own names, so
+    templates, permissions and the API read either.
+    """
+
+    id: int
+    discussion_id: int
+    parent_id: int | None
+    root_id: int | None
+    depth: int
+    author_id: int
+    # For the API, which shows posts as written.
+    body_md: str
+    body_html: str
+    state: PostState
+    created_at: datetime
+    edited_at: datetime | None
+    score: int
+    reply_count: int
+    hold_reasons: str
+    author: Author
+    discussion: Discussion
+    children: list[ThreadPost] = field(default_factory=list)
+
+    # The model's own properties (they read only the fields above).
+    is_published = Post.is_published
+    is_deleted = Post.is_deleted
+    is_pending = Post.is_pending
+    hold_labels = Post.hold_labels
+
+
+# In ThreadPost's order, before the author's two names.
+THREAD_POST_COLUMNS = (
+    Post.id,
+    Post.discussion_id,
+    Post.parent_id,
+    Post.root_id,
+    Post.depth,
+    Post.author_id,
+    Post.body_md,
+    Post.body_html,
+    Post.state,
+    Post.created_at,
+    Post.edited_at,
+    Post.score,
+    Post.reply_count,
+    Post.hold_reasons,
+)
+
+
+def _thread_posts_select(*where) -> Select:
+    return (
+        select(*THREAD_POST_COLUMNS, User.username, User.display_name)
+        .join(User, User.id == Post.author_id)
+        .where(*where)
+    )
+
+
+def _thread_posts(
+    rows: Iterable[Row], discussion: Discussion, authors: dict[int, Author]
+) -> list[ThreadPost]:
+    """ThreadPosts from rows of ``_thread_posts_select``; ``authors`` (by id) is shared
+    between the reads of one page, so each author is made once."""
+    posts = []
+    for *columns, username, display_name in rows:
+        author_id = columns[5]
+        author = authors.get(author_id)
+        if author is None:
+            author = authors[author_id] = Author(author_id, username, display_name)
+        posts.append(ThreadPost(*columns, author, discussion))
+    return posts
+
+
 @dataclass
 class ThreadPage:
     """Top-level posts of one page (or one continued thread), replies nested under them."""
 
     page: Page
     sort: str
-    roots: list[Post] = field(default_factory=list)
+    roots: list[Post | ThreadPost] = field(default_factory=list)
     voted: set[int] = field(default_factory=set)
     # Posts the viewer has flagged: they see that they did.
     flagged: set[int] = field(default_factory=set)
@@ -42,7 +131,7 @@ class ThreadPage:
     # Each post's HTML by id, put together by views.render_posts when the page is rendered.
     rendered: dict[int, str] = field(default_factory=dict)
 
-    def posts(self) -> list[Post]:
+    def posts(self) -> list[Post | ThreadPost]:
         """Every post shown, replies included, parents before their replies."""
         found: list[Post] = []
         waiting = list(reversed(self.roots))
@@ -119,9 +208,11 @@ def get_post_for(viewer, post_id: int) -> Post:
     return post
 
 
-def _build_tree(parents: list[Post], descendants: list[Post], sort: str) -> list[int]:
+def _build_tree(
+    parents: list[Post | ThreadPost], descendants: list[ThreadPost], sort: str
+) -> list[int]:
     """Attach each post's visible replies as ``post.children``; return the ids shown."""
-    children: dict[int, list[Post]] = defaultdict(list)
+    children: dict[int, list[ThreadPost]] = defaultdict(list)
     for post in descendants:
         children[post.parent_id].append(post)
     key = _sort_key(sort)
@@ -169,38 +260,28 @@ def _viewer_marks(viewer, discussion: Discussion, ids: list[int]) -> ViewerMarks
     return marks
 
 
-def _with_authors(statement: Select) -> Select:
-    return statement.options(joinedload(Post.author))
-
-
 def thread_page(viewer, discussion: Discussion, page: int, sort: str) -> ThreadPage:
     """The page'th page of top-level posts in ``sort`` order, each with its replies."""
     sort = sort if sort in SORTS else "oldest"
     depth = max_depth()
-    roots_query = _with_authors(
-        select(Post)
-        .where(
-            Post.discussion_id == discussion.id,
-            Post.parent_id.is_(None),
-            _shown_to(viewer, discussion),
-        )
-        .order_by(*_order(sort))
-    )
-    roots = paginate(roots_query, page, current_app.config["POSTS_PER_PAGE"])
-    descendants: list[Post] = []
+    shown = _shown_to(viewer, discussion)
+    roots_query = _thread_posts_select(
+        Post.discussion_id == discussion.id, Post.parent_id.is_(None), shown
+    ).order_by(*_order(sort))
+    roots = paginate(roots_query, page, current_app.config["POSTS_PER_PAGE"], scalars=False)
+    authors: dict[int, Author] = {}
+    roots.items = _thread_posts(roots.items, discussion, authors)
+    descendants: list[ThreadPost] = []
     if roots.items:
-        descendants = list(
-            db.session.scalars(
-                _with_authors(
-                    select(Post).where(
-                        Post.discussion_id == discussion.id,
-                        Post.root_id.in_([post.id for post in roots.items]),
-                        Post.depth < depth,
-                        _shown_to(viewer, discussion),
-                    )
-                )
+        rows = db.session.execute(
+            _thread_posts_select(
+                Post.discussion_id == discussion.id,
+                Post.root_id.in_([post.id for post in roots.items]),
+                Post.depth < depth,
+                shown,
             )
         )
+        descendants = _thread_posts(rows, discussion, authors)
     marks = _viewer_marks(viewer, discussion, _build_tree(roots.items, descendants, sort))
     return ThreadPage(
         page=roots,
@@ -216,19 +297,16 @@ def thread_page(viewer, discussion: Discussion, page: int, sort: str) -> ThreadP
 def continued_thread(viewer, post: Post) -> ThreadPage:
     """A thread too deep for its page: ``post`` and its replies, as deep again."""
     depth = max_depth()
-    descendants = list(
-        db.session.scalars(
-            _with_authors(
-                select(Post).where(
-                    Post.discussion_id == post.discussion_id,
-                    Post.path.startswith(post.path),
-                    Post.id != post.id,
-                    Post.depth < post.depth + depth,
-                    _shown_to(viewer, post.discussion),
-                )
-            )
+    rows = db.session.execute(
+        _thread_posts_select(
+            Post.discussion_id == post.discussion_id,
+            Post.path.startswith(post.path),
+            Post.id != post.id,
+            Post.depth < post.depth + depth,
+            _shown_to(viewer, post.discussion),
         )
     )
+    descendants = _thread_posts(rows, post.discussion, {})
     marks = _viewer_marks(viewer, post.discussion, _build_tree([post], descendants, "oldest"))
     return ThreadPage(
         page=Page(items=[post], number=1, per_page=1, total=1),

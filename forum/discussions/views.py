@@ -33,7 +33,7 @@ from forum.discussions.forms import CommentForm, EditPostForm, ReplyForm
 from forum.discussions.models import Discussion, Post
 from forum.extensions import db, limiter
 from forum.moderation import services as moderation
-from forum.moderation.queries import is_featured
+from forum.moderation.queries import featured_posts
 
 bp = Blueprint("discussions", __name__)
 
@@ -113,7 +113,9 @@ def render_posts(thread: queries.ThreadPage, discussion: Discussion) -> str:
     common = (_fragments_version(), request.script_root, current_language())
     zone = getattr(current_user, "timezone", None)
     posts = thread.posts()
-    pinned = {post.id: is_featured(post) for post in posts}
+    # Read once a page; only published posts are featured.
+    featured = {found.id for found in featured_posts(discussion)}
+    pinned = {post.id: post.id in featured for post in posts}
     can = {post.id: rights.for_post(post) for post in posts if not post.is_deleted}
     wanted: dict[tuple, Callable[[], str]] = {}
     parts: dict[int, tuple[tuple, tuple | None]] = {}
