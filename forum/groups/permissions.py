@@ -136,6 +136,11 @@ def _join_refusal(user, group: Group, invited: bool = False) -> str | None:
     return None
 
 
+def join_refusal(user, group: Group, invited: bool = False) -> str | None:
+    """Why ``user`` may not join, in words for the invitation page (None: they may)."""
+    return _join_refusal(user, group, invited)
+
+
 def can_join_group(user, group: Group) -> bool:
     """May ask to join (open: joins at once; by request: waits for an organiser)."""
     return _join_refusal(user, group) is None

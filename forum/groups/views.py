@@ -282,7 +282,12 @@ def accept_invitation(token: str):
         db.session.commit()
         flash(_("Welcome to %(group)s.", group=group.name), "success")
         return redirect(url_for(".show_group", slug=group.slug))
-    return render_template("groups/invitation.html", group=group, email=email, error=None)
+    # Say at once what pressing the button would be refused for (an archived group, say).
+    refusal = permissions.join_refusal(current_user, group, invited=True)
+    return (
+        render_template("groups/invitation.html", group=group, email=email, error=refusal),
+        403 if refusal else 200,
+    )
 
 
 # Sessions -----------------------------------------------------------------------------------

@@ -112,7 +112,12 @@ def test_the_server_refuses_to_join_an_archived_group_even_by_invitation(
     assert "This group is archived: it takes no new members." in response.get_data(as_text=True)
 
     url = f"/groups/invitations/{token}"
-    assert post_form(client, url, {}, page=url).status_code == 403
+    response = client.get(url)
+    assert response.status_code == 403
+    html = response.get_data(as_text=True)
+    assert "This group is archived: it takes no new members." in html
+    assert "Accept and join" not in html
+    assert post_form(client, url, {}, page=page).status_code == 403
     assert permissions.membership_of(reader, group) is None
 
 
