@@ -35,6 +35,7 @@ ACTION_NAMES = {
     Action.UNFEATURE: _l("No longer featured"),
     Action.EDIT: _l("Edited"),
     Action.ADMIN: _l("Administration"),
+    Action.GROUP_UNBAN: _l("Ban from the group lifted"),
 }
 
 

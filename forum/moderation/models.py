@@ -142,6 +142,7 @@ class Action(enum.StrEnum):
     UNFEATURE = "unfeature"
     EDIT = "edit"  # a moderator changed a published post's text
     ADMIN = "admin"  # an admin's change in the admin area; the subject says what
+    GROUP_UNBAN = "group_unban"  # a ban from one group lifted
 
 
 ACTION_LABELS = {
@@ -162,6 +163,7 @@ ACTION_LABELS = {
     Action.UNFEATURE: "No longer featured",
     Action.EDIT: "Edited",
     Action.ADMIN: "Administration",
+    Action.GROUP_UNBAN: "Ban from the group lifted",
 }
 
 

@@ -58,9 +58,6 @@ WARNING_TOO_LONG = LazyString(
         "Keep the warning under %(limit)s characters.", limit=format_number(MAX_WARNING_LENGTH)
     )
 )
-# The log has no action of its own for a lifted group ban yet (a new action needs a change to
-# moderation_log's CHECK): it is logged as an administrative change whose subject says what.
-LIFTED_GROUP_BAN = Action.ADMIN
 # Stored with the author's notification (and sent by email from the worker): English.
 HELD_DETAIL = "Only you and the moderators can see it until a moderator has reviewed it."
 HIDDEN_DETAIL = (
@@ -458,7 +455,7 @@ def lift_group_ban(actor: User, user: User, group: Group, now: datetime | None =
         membership.state = MemberState.ACTIVE
     penalty.ends_at = now
     record(
-        actor, LIFTED_GROUP_BAN, now, group_id=group.id, target=user,
+        actor, Action.GROUP_UNBAN, now, group_id=group.id, target=user,
         subject=f"Ban of {user.display_name} from {group.name} lifted",
     )  # fmt: skip
     db.session.flush()

@@ -11,7 +11,7 @@ from forum.discussions import services as discussions
 from forum.extensions import db
 from forum.groups.models import MemberRole, Membership, MemberState
 from forum.moderation import services
-from forum.moderation.models import AuditEntry
+from forum.moderation.models import Action, AuditEntry
 from forum.moderation.permissions import can_lift_group_ban, group_bans, is_banned_from_group
 from tests.conftest import csrf_token, login
 from tests.moderation.conftest import make_membership, trust
@@ -47,7 +47,7 @@ def test_a_lifted_ban_lets_the_member_post_in_the_group_again(
     assert penalty.ends_at is not None
     assert discussions.post_reply(banned_member, group_discussion, None, "Back again").is_published
     entry = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
-    assert entry.action is services.LIFTED_GROUP_BAN
+    assert entry.action is Action.GROUP_UNBAN
     assert entry.actor_id == group_moderator.id and entry.target_user_id == banned_member.id
     assert entry.group_id == group.id
     assert entry.subject == f"Ban of {banned_member.display_name} from {group.name} lifted"
@@ -71,7 +71,7 @@ def test_a_ban_is_lifted_once(group_moderator, banned_member, group, reader):
     with pytest.raises(ValidationFailed, match="is not banned from"):
         services.lift_group_ban(group_moderator, reader, group)
     lifted = db.session.scalars(
-        select(AuditEntry).where(AuditEntry.action == services.LIFTED_GROUP_BAN)
+        select(AuditEntry).where(AuditEntry.action == Action.GROUP_UNBAN)
     ).all()
     assert len(lifted) == 1
 
