@@ -119,11 +119,28 @@ def _acted_on(feed_id: int):
     return queries.get_feed(feed_id)
 
 
+def _poll_message(result: feeds.PollResult) -> str:
+    """The poll's outcome in the admin's language. The feed's row shows the report stored for
+    it (the worker's, in English, as the logs and `forum import` write it)."""
+    if result.status == "not modified":
+        return _("The feed has not changed since the last poll.")
+    if result.status == "failed" or result.report is None:
+        return _("The poll failed: %(reason)s", reason=result.message)
+    report = result.report
+    return _(
+        "Polled: %(created)s created, %(updated)s updated, %(skipped)s skipped, %(failed)s failed.",
+        created=len(report.created),
+        updated=len(report.updated),
+        skipped=len(report.skipped),
+        failed=len(report.failed),
+    )
+
+
 @bp.post("/admin/feeds/<int:feed_id>/poll")
 @login_required
 def poll_feed(feed_id: int):
     result = feeds.poll_now(current_user, _acted_on(feed_id))
-    flash(result.message, "error" if result.status == "failed" else "success")
+    flash(_poll_message(result), "error" if result.status == "failed" else "success")
     return redirect(url_for(".admin_feeds"))
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from forum.articles.models import Feed
 from forum.extensions import db
 from forum.groups.services import ensure_group
 from tests import factories
+from tests.articles.test_polling import blog, followed, url_of  # noqa: F401 - fixtures
 from tests.articles.test_views import FORM, text_of
 from tests.conftest import login, post_form
 
@@ -78,3 +82,31 @@ def test_a_missing_article_is_explained_in_french(client):
 
     assert response.status_code == 404
     assert "Cet article n’existe pas." in text_of(response)
+
+
+def test_an_admin_follows_and_polls_a_feed_in_french(client, admin, blog):  # noqa: F811
+    login(client, admin)
+    client.get("/language/fr")
+
+    refused = post_form(client, "/admin/feeds", {"url": "ftp://x.example"}, page="/admin/feeds")
+    assert "L’adresse d’un flux commence par http:// ou https://." in text_of(refused)
+
+    added = post_form(
+        client, "/admin/feeds", {"url": url_of(blog)}, page="/admin/feeds", follow_redirects=True
+    )
+    assert "le worker va le consulter sous peu" in text_of(added)
+    assert "En attente de la première consultation." in text_of(added)
+
+    feed_id = db.session.scalar(select(Feed.id))
+    polled = post_form(
+        client, f"/admin/feeds/{feed_id}/poll", {}, page="/admin/feeds", follow_redirects=True
+    )
+    html = text_of(polled)
+    assert "Flux consulté. Créés : 2 ; mis à jour : 0 ; ignorés : 1 ; en échec : 0." in html
+    # The feed's row keeps the worker's stored report as written.
+    assert "2 created, 0 updated, 1 skipped, 0 failed." in html
+
+    again = post_form(
+        client, f"/admin/feeds/{feed_id}/poll", {}, page="/admin/feeds", follow_redirects=True
+    )
+    assert "Le flux n’a pas changé depuis la dernière consultation." in text_of(again)
