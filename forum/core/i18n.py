@@ -96,6 +96,15 @@ def _language_context() -> dict:
     }
 
 
+def _settle_language() -> None:
+    """Choose the request's language before the view runs (Flask-Babel keeps it for the
+    request). Chosen later, it could need the member's row after a failed write, when the
+    database session refuses every read until it is rolled back: a refusal worded in an
+    ``except IntegrityError`` would become a 500."""
+    if request.endpoint != "static":
+        get_locale()
+
+
 def init_app(app: Flask, directory: str) -> None:
     babel.init_app(
         app,
@@ -105,4 +114,5 @@ def init_app(app: Flask, directory: str) -> None:
     # A {% trans %} block may wrap over several lines in a template; its message is one line.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.register_blueprint(bp)
+    app.before_request(_settle_language)
     app.context_processor(_language_context)

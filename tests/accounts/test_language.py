@@ -172,3 +172,29 @@ def test_the_profile_and_its_pages_read_in_french(client, reader):
     page = client.get(f"/users/{reader.username}", headers=FRENCH).get_data(as_text=True)
     assert "Membre depuis le" in page
     assert "Messages" in page
+
+
+def test_a_refusal_worded_after_a_failed_write_is_in_the_members_language(app, reader):
+    from flask_babel import gettext
+    from flask_login import login_user
+    from sqlalchemy.exc import IntegrityError
+
+    reader.language = "fr"
+    db.session.commit()
+    with app.test_request_context("/"):
+        refresh()
+        login_user(reader)
+        app.preprocess_request()
+        db.session.add(
+            User(email=reader.email, username="copy", display_name="Copy", password_hash="x")
+        )
+        try:
+            db.session.flush()
+        except IntegrityError:
+            # The session now refuses every read until it is rolled back; the view words
+            # its refusal first.
+            assert gettext("Log out") == "Se déconnecter"
+        else:
+            raise AssertionError("the duplicate address was accepted")
+        db.session.rollback()
+        refresh()
