@@ -44,7 +44,7 @@ from forum.core.pagination import Page
 from forum.discussions.models import Discussion, Post, PostState
 from forum.extensions import db
 from forum.groups.models import Group, GroupSession, Membership, MemberState, Visibility
-from forum.search.models import FTS5_TOKENIZER, PG_CONFIG, PG_POST_COLUMN
+from forum.search.models import FTS5_TOKENIZER, PG_CONFIG, PG_POST_COLUMN, PG_TITLE_COLUMN
 
 PER_PAGE = 20
 # Counting every match of a common word costs as much as ranking them; past this many the
@@ -64,10 +64,11 @@ SNIPPET_WORDS = 24
 START, STOP = "\ue000", "\ue001"
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Posts keep their tsvector in a stored column (PostgreSQL only, so not in the model), indexed
-# with GIN: matching and ranking read it. The articles' indexes are on expressions, written out
+# with GIN: matching and ranking read it; articles keep their title's, which ranks them. The
+# articles' match index is on an expression, written out
 # the same way so the planner uses them (a bound parameter in place of a literal would not).
 _PG_POST_VECTOR = literal_column(f"posts.{PG_POST_COLUMN}")
-_PG_TITLE_VECTOR = literal_column(f"to_tsvector({PG_CONFIG}, articles.title)")
+_PG_TITLE_VECTOR = literal_column(f"articles.{PG_TITLE_COLUMN}")
 _PG_ARTICLE_VECTOR = literal_column(
     f"to_tsvector({PG_CONFIG}, articles.title || ' ' || articles.body_md)"
 )
@@ -168,9 +169,9 @@ def _post_match(words: list[str], recent: bool) -> tuple[Select, bool]:
 def _article_match(words: list[str]) -> Select:
     if _dialect() == "postgresql":
         query = _pg_query(words)
-        # Ranked by the title: ranking recomputes the tsvector, and a whole article's costs
-        # as much as a hundred posts'. Weighted up: an article about the words is a better
-        # answer than one reply using them.
+        # Ranked by the title's stored vector: a whole article's would have to be parsed
+        # again, as much as a hundred posts'. Weighted up: an article about the words is a
+        # better answer than one reply using them.
         score = -func.ts_rank_cd(_PG_TITLE_VECTOR, query) * 2 - 0.1
         return select(Article.id, score.label("score")).where(_PG_ARTICLE_VECTOR.op("@@")(query))
     index = table("articles_search", column("rowid"))
