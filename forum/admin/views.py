@@ -381,7 +381,8 @@ def archive_group(group_id: int):
         db.session.commit()
         flash(
             _(
-                "%(name)s is archived: its discussions are closed and nobody new joins.",
+                "%(name)s is archived: its discussions are closed, nobody new joins, no "
+                "session is scheduled and RSVPs are closed.",
                 name=group.name,
             )
         )
