@@ -8,7 +8,7 @@ from forum.articles.models import Feed
 from forum.extensions import db
 from forum.groups.services import ensure_group
 from tests import factories
-from tests.articles.test_polling import blog, followed, url_of  # noqa: F401 - fixtures
+from tests.articles.test_polling import blog, url_of  # noqa: F401 - blog is a fixture
 from tests.articles.test_views import FORM, text_of
 from tests.conftest import login, post_form
 
