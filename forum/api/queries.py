@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from forum.api.models import ApiToken, Webhook, WebhookDelivery
@@ -45,7 +46,7 @@ def tokens_of(user) -> list[ApiToken]:
 def get_token_of(user, token_id: int) -> ApiToken:
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
-        raise NotVisible("There is no such token.")
+        raise NotVisible(_("There is no such token."))
     return token
 
 
@@ -56,7 +57,7 @@ def webhooks() -> list[Webhook]:
 def get_webhook(webhook_id: int) -> Webhook:
     webhook = db.session.get(Webhook, webhook_id)
     if webhook is None:
-        raise NotVisible("There is no such webhook.")
+        raise NotVisible(_("There is no such webhook."))
     return webhook
 
 
@@ -96,6 +97,6 @@ def get_session_for(viewer, session_id: int) -> GroupSession:
     """A session by its id alone, as visible as its group."""
     session = db.session.get(GroupSession, session_id)
     if session is None:
-        raise NotVisible("There is no such session.")
+        raise NotVisible(_("There is no such session."))
     group = get_group_for(viewer, session.group.slug)
     return get_group_session_for(viewer, group, session_id)
