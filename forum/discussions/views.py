@@ -100,27 +100,27 @@ def _fragments_version() -> str:
 
 
 @bp.app_template_global()
-def render_posts(thread: queries.ThreadPage, discussion: Discussion) -> str:
-    """Fill ``thread.rendered`` with each post's <article>, from fragments stored for all
-    readers where possible (forum.core.pagecache), in one look-up and one store per page.
+def render_thread(thread: queries.ThreadPage, discussion: Discussion) -> Markup:
+    """The thread's posts as the items of a list (``<li>``), replies nested in their own
+    lists, each post from fragments stored for all readers where possible
+    (forum.core.pagecache), in one look-up and one store per page.
 
     A post's heading is keyed by everything it shows and the reader's language and zone; its
     buttons by what this reader may do with it (permissions decided once for the page, see
     permissions.ThreadRights), their vote and flag, and the score. The text (stored as HTML
     when written), the pending notice and the form token are added around them per reader.
-    Returns "" so a template calls it with ``{% do %}``."""
+    Put together here rather than by a recursive macro: a page has hundreds of posts."""
     rights = permissions.ThreadRights(current_user, discussion)
     common = (_fragments_version(), request.script_root, current_language())
     zone = getattr(current_user, "timezone", None)
     posts = thread.posts()
     # Read once a page; only published posts are featured.
     featured = {found.id for found in featured_posts(discussion)}
-    pinned = {post.id: post.id in featured for post in posts}
-    can = {post.id: rights.for_post(post) for post in posts if not post.is_deleted}
     wanted: dict[tuple, Callable[[], str]] = {}
     parts: dict[int, tuple[tuple, tuple | None]] = {}
     for post in posts:
         author = post.author
+        pinned = post.id in featured
         head = fragment_key(
             "post-head",
             *common,
@@ -132,11 +132,12 @@ def render_posts(thread: queries.ThreadPage, discussion: Discussion) -> str:
             author.display_name,
             post.created_at,
             post.edited_at,
-            pinned[post.id],
+            pinned,
         )
-        wanted[head] = partial(_render, "post_head", post, pinned[post.id])
+        wanted[head] = partial(_render, "post_head", post, pinned)
         actions = None
-        if post.id in can:
+        if not post.is_deleted:
+            can = rights.for_post(post)
             voted, flagged = post.id in thread.voted, post.id in thread.flagged
             actions = fragment_key(
                 "post-actions",
@@ -144,13 +145,13 @@ def render_posts(thread: queries.ThreadPage, discussion: Discussion) -> str:
                 post.id,
                 author.display_name,
                 post.score,
-                can[post.id],
+                can,
                 voted,
                 flagged,
-                pinned[post.id],
+                pinned,
             )
             wanted[actions] = partial(
-                _render, "post_actions", post, can[post.id], voted, flagged, pinned[post.id], TOKEN
+                _render, "post_actions", post, can, voted, flagged, pinned, TOKEN
             )
         parts[post.id] = (head, actions)
     keys = list(wanted)
@@ -159,25 +160,37 @@ def render_posts(thread: queries.ThreadPage, discussion: Discussion) -> str:
     put_fragments(made)
     html.update(made)
     token = None
-    for post in posts:
+    out: list[str] = []
+
+    def add(post) -> None:
+        nonlocal token
         head, actions = parts[post.id]
-        pieces = [html[head]]
+        out.append('<li class="thread-item">')
+        out.append(html[head])
         if not post.is_deleted:
             if post.is_pending:
-                pieces.append(
-                    _render("post_status", post, permissions.is_author(current_user, post))
-                )
-            pieces.append(f'<div class="post-body">{post.body_html}</div>')
+                out.append(_render("post_status", post, permissions.is_author(current_user, post)))
+            out.append(f'<div class="post-body">{post.body_html}</div>')
             shown = html[actions]
             if TOKEN in shown:
                 # Asked only when a form needs it: an anonymous reader's page must set no
                 # session cookie.
                 token = token or generate_csrf()
                 shown = shown.replace(TOKEN, token)
-            pieces.append(shown)
-        pieces.append("</article>")
-        thread.rendered[post.id] = Markup("".join(pieces))
-    return ""
+            out.append(shown)
+        out.append("</article>")
+        if post.children:
+            out.append('<ol class="replies">')
+            for child in post.children:
+                add(child)
+            out.append("</ol>")
+        elif post.depth == thread.max_depth - 1 and post.reply_count > 0:
+            out.append(_render("continue_thread", post))
+        out.append("</li>")
+
+    for root in thread.roots:
+        add(root)
+    return Markup("".join(out))
 
 
 def _render(macro: str, *args) -> str:

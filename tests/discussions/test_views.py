@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -61,6 +63,20 @@ def test_deep_threads_continue_on_their_own_page(client, reader, discussion, app
         chain.append(factories.make_post(discussion, reader, f"Depth {level}", parent=chain[-1]))
     last_on_page = chain[depth - 1]
     deep = chain[depth + 1]
+
+    whole = client.get(f"/articles/{discussion.article.slug}").get_data(as_text=True)
+    # Each reply is nested in the list of its parent's replies, down to the page's last level,
+    # which links to the rest.
+    for parent, reply in zip(chain[: depth - 1], chain[1:depth], strict=True):
+        after_parent = whole[whole.index(f'id="post-{parent.id}"') :]
+        assert re.match(
+            rf'.*?</article>\s*<ol class="replies">\s*<li class="thread-item">\s*'
+            rf'<article[^>]*id="post-{reply.id}"',
+            after_parent,
+            re.S,
+        )
+    assert f'id="post-{chain[depth].id}"' not in whole
+    assert f'<a href="/posts/{last_on_page.id}/thread">Continue this thread' in whole
 
     location = client.get(f"/posts/{deep.id}").headers["Location"]
     assert location == f"/posts/{last_on_page.id}/thread#post-{deep.id}"
