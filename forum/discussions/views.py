@@ -190,7 +190,9 @@ def render_thread(thread: queries.ThreadPage, discussion: Discussion) -> Markup:
 
     for root in thread.roots:
         add(root)
-    return Markup("".join(out))
+    # Every piece is markup already: fragments rendered by autoescaping templates, the post's
+    # HTML sanitised when it was written, and a form token of our own.
+    return Markup("".join(out))  # nosec B704
 
 
 def _render(macro: str, *args) -> str:
