@@ -176,11 +176,11 @@ class RedisPageStore:
             current_app.logger.warning("Page cache: Redis is unreachable", exc_info=True)
 
     def get_many(self, keys: list[tuple], max_age: float) -> list[bytes | None]:
-        """One round trip for a page's fragments, however many."""
+        """One round trip for a page's fragments, however many (``fragment_key``)."""
         if not keys:
             return []
         try:
-            return self.redis.mget([self._name(key) for key in keys])
+            return self.redis.mget([self._digest_name(key) for key in keys])
         except self.errors:
             current_app.logger.warning("Page cache: Redis is unreachable", exc_info=True)
             return [None] * len(keys)
@@ -189,7 +189,7 @@ class RedisPageStore:
         pipeline = self.redis.pipeline(transaction=False)
         for key, body in bodies.items():
             if len(body) <= self.max_entry:
-                pipeline.set(self._name(key), body, ex=max(1, int(max_age)))
+                pipeline.set(self._digest_name(key), body, ex=max(1, int(max_age)))
         try:
             pipeline.execute()
         except self.errors:
@@ -203,6 +203,10 @@ class RedisPageStore:
     def _name(self, key: tuple) -> str:
         return self.PREFIX + "\x1f".join(key)
 
+    def _digest_name(self, key: tuple) -> str:
+        """The name of an entry of ``get_many``/``put_many``, whose keys hold any values."""
+        return self.PREFIX + hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
+
 
 # Fragments ---------------------------------------------------------------------------------
 
@@ -210,9 +214,10 @@ class RedisPageStore:
 def fragment_key(*parts: object) -> tuple:
     """A store key for a fragment of HTML that is a function of ``parts`` alone: callers put in
     the parts everything the fragment shows (ids, states, names, times, language, zone), so an
-    entry can never be stale, only unused. Hashed: parts may be long or hold people's names."""
-    digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
-    return ("fragment", digest)
+    entry can never be stale, only unused. Parts must be hashable and compare by value. In
+    process the parts are the key (a page has hundreds: digesting each cost more than the
+    look-up); Redis stores them under a digest (parts may be long or hold people's names)."""
+    return ("fragment", *parts)
 
 
 def get_fragments(keys: list[tuple]) -> list[str | None]:
