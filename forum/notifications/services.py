@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from flask import current_app
-from flask_babel import LazyString, format_number, ngettext
+from flask_babel import LazyString, force_locale, format_number, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -20,7 +20,13 @@ from sqlalchemy import select, update
 from forum.accounts.models import DigestFrequency, User
 from forum.core.db import utc_now
 from forum.core.errors import ValidationFailed
-from forum.core.mail import OUTBOX_QUEUED, OutboxMessage, OutboxState, queue_email
+from forum.core.mail import (
+    OUTBOX_QUEUED,
+    OutboxMessage,
+    OutboxState,
+    queue_email,
+    recipient_language,
+)
 from forum.core.timefmt import local
 from forum.discussions.models import Follow, Post
 from forum.discussions.permissions import can_view_post
@@ -362,15 +368,18 @@ def send_queue_alerts(now: datetime | None = None) -> list[Notification]:
         if size is None or size < threshold:
             continue
         day = local(now, user.timezone).date().isoformat()
-        note = notify(
-            user,
-            Kind.QUEUE_GROWN,
-            detail=ngettext(
+        # The line on the site is stored: written once, in the moderator's language.
+        with force_locale(recipient_language(user.id)):
+            detail = ngettext(
                 "%(num)d post waits in your moderation queue (your alert is set at %(threshold)d).",
                 "%(num)d posts wait in your moderation queue (your alert is set at %(threshold)d).",
                 size,
                 threshold=threshold,
-            ),
+            )
+        note = notify(
+            user,
+            Kind.QUEUE_GROWN,
+            detail=detail,
             once_key=f"queue-alert:{user.id}:{day}",
             now=now,
         )
@@ -421,14 +430,8 @@ def notify_ballots(now: datetime | None = None) -> list[Notification]:
         opened_key = f"ballot-opened:{ballot.id}:{user.id}"
         closing_key = f"ballot-closing:{ballot.id}:{user.id}"
         context = _ballot_email(ballot, user)
-        deadline = (
-            " " + _("It closes %(closes)s.", closes=context["closes"]) if context["closes"] else ""
-        )
-        names = {"title": ballot.session.title, "group": ballot.session.group.name}
         if opened_key not in told:
             kind, key = Kind.BALLOT_OPENED, opened_key
-            line = _("The ballot on “%(title)s” of %(group)s is open: say what you think.", **names)
-            line += deadline
         elif (
             ballot.closes_at is not None
             and closing_key not in told
@@ -436,13 +439,22 @@ def notify_ballots(now: datetime | None = None) -> list[Notification]:
             and told[opened_key] < ballot.closes_at - BALLOT_CLOSING_NOTICE
         ):
             kind, key = Kind.BALLOT_CLOSING, closing_key
-            line = _(
-                "The ballot on “%(title)s” of %(group)s closes soon and you have not voted.",
-                **names,
-            )
-            line += deadline
         else:
             continue
+        names = {"title": ballot.session.title, "group": ballot.session.group.name}
+        # The line on the site is stored: written once, in the member's language.
+        with force_locale(recipient_language(user.id)):
+            if kind == Kind.BALLOT_OPENED:
+                line = _(
+                    "The ballot on “%(title)s” of %(group)s is open: say what you think.", **names
+                )
+            else:
+                line = _(
+                    "The ballot on “%(title)s” of %(group)s closes soon and you have not voted.",
+                    **names,
+                )
+            if context["closes"]:
+                line += " " + _("It closes %(closes)s.", closes=context["closes"])
         note = notify(
             user,
             kind,

@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime
 
 from flask import current_app
 from flask_babel import force_locale
+from sqlalchemy import select
 
-from forum.core.mail import render_email
+from forum.core.mail import OutboxMessage, render_email
 from forum.discussions.services import post_reply
 from forum.extensions import db
 from forum.notifications.queries import (
@@ -23,6 +24,7 @@ from tests import factories
 from tests.conftest import login, post_form
 from tests.groups.conftest import make_session
 from tests.notifications.conftest import trust
+from tests.notifications.test_groups import NOW, ballot  # noqa: F401 - the fixture
 
 BASE_URL = "http://forum.test"
 FRENCH = {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
@@ -292,3 +294,38 @@ def test_a_ballots_deadline_is_written_in_the_language_of_the_email(group, membe
 
     _subject, text, _html = render_email("groups/ballot_opened", **context)
     assert "It closes Tuesday 12 March, 19:00 CET." in text
+
+
+def test_a_ballots_notice_is_written_in_each_members_own_language(ballot, member, reader):  # noqa: F811
+    from forum.notifications import services
+    from forum.notifications.models import Kind, Notification
+
+    member.language = "fr"
+    db.session.commit()
+    services.notify_ballots(NOW)
+    db.session.commit()
+
+    def line(user) -> str:
+        return db.session.scalar(
+            select(Notification.detail).where(
+                Notification.user_id == user.id, Notification.kind == Kind.BALLOT_OPENED
+            )
+        )
+
+    assert line(member) == (
+        "Le vote sur “Climate migration” de Great Decisions Discussion group est ouvert : "
+        "donnez votre avis. Il se termine vendredi 4 janvier, 12:00 UTC."
+    )
+    assert line(reader) == (
+        "The ballot on “Climate migration” of Great Decisions Discussion group is open: "
+        "say what you think. It closes Friday 4 January, 12:00 UTC."
+    )
+    bodies = dict(
+        db.session.execute(
+            select(OutboxMessage.to_address, OutboxMessage.text_body).where(
+                OutboxMessage.template == "groups/ballot_opened"
+            )
+        ).all()
+    )
+    assert "Il se termine vendredi 4 janvier, 12:00 UTC." in bodies[member.email]
+    assert "It closes Friday 4 January, 12:00 UTC." in bodies[reader.email]
