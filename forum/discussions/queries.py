@@ -1,7 +1,8 @@
 """Reads of discussions, with visibility applied.
 
-A discussion page costs the same handful of queries however many posts and authors it has:
-one page of top-level posts, all their replies down to the depth shown, the viewer's votes.
+A discussion page costs the same two queries however many posts and authors it has: one for
+a page of top-level posts, all their replies down to the depth shown with their authors' names,
+and the number of pages; one for the viewer's votes, flags and follow.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import (
     bindparam,
     func,
     literal_column,
+    null,
     or_,
     select,
     union_all,
@@ -103,26 +105,26 @@ THREAD_POST_COLUMNS = (
 )
 
 
-def _thread_posts_select(*where) -> Select:
-    return (
-        select(*THREAD_POST_COLUMNS, User.username, User.display_name)
-        .join(User, User.id == Post.author_id)
-        .where(*where)
+def _thread_posts_select(*extra_columns) -> Select:
+    """Posts with their authors' names, then ``extra_columns``: rows for ``_thread_posts``."""
+    return select(*THREAD_POST_COLUMNS, User.username, User.display_name, *extra_columns).join(
+        User, User.id == Post.author_id
     )
 
 
-def _thread_posts(
-    rows: Iterable[Row], discussion: Discussion, authors: dict[int, Author]
-) -> list[ThreadPost]:
-    """ThreadPosts from rows of ``_thread_posts_select``; ``authors`` (by id) is shared
-    between the reads of one page, so each author is made once."""
+_NAMES = len(THREAD_POST_COLUMNS)
+
+
+def _thread_posts(rows: Iterable[Row], discussion: Discussion) -> list[ThreadPost]:
+    """ThreadPosts from rows of ``_thread_posts_select``, each author made once."""
+    authors: dict[int, Author] = {}
     posts = []
-    for *columns, username, display_name in rows:
-        author_id = columns[5]
+    for row in rows:
+        author_id = row[5]
         author = authors.get(author_id)
         if author is None:
-            author = authors[author_id] = Author(author_id, username, display_name)
-        posts.append(ThreadPost(*columns, author, discussion))
+            author = authors[author_id] = Author(author_id, row[_NAMES], row[_NAMES + 1])
+        posts.append(ThreadPost(*row[:_NAMES], author, discussion))
     return posts
 
 
@@ -271,32 +273,51 @@ def _viewer_marks(viewer, discussion: Discussion, ids: list[int]) -> ViewerMarks
 
 
 def thread_page(viewer, discussion: Discussion, page: int, sort: str) -> ThreadPage:
-    """The page'th page of top-level posts in ``sort`` order, each with its replies."""
+    """The page'th page of top-level posts in ``sort`` order, each with its replies.
+
+    One query reads the page's top-level posts, their replies and how many top-level posts
+    there are in all (a second counts them only for a page past the end)."""
     sort = sort if sort in SORTS else "oldest"
     depth = max_depth()
+    per_page = current_app.config["POSTS_PER_PAGE"]
     shown = _shown_to(viewer, discussion)
-    roots_query = _thread_posts_select(
-        Post.discussion_id == discussion.id, Post.parent_id.is_(None), shown
-    ).order_by(*_order(sort))
-    roots = paginate(roots_query, page, current_app.config["POSTS_PER_PAGE"], scalars=False)
-    authors: dict[int, Author] = {}
-    roots.items = _thread_posts(roots.items, discussion, authors)
-    descendants: list[ThreadPost] = []
-    if roots.items:
-        rows = db.session.execute(
-            _thread_posts_select(
+    top_level = (Post.discussion_id == discussion.id, Post.parent_id.is_(None), shown)
+    # The page's top-level posts, each with the count of all of them (counted before LIMIT).
+    page_roots = (
+        select(Post.id, func.count().over().label("total"))
+        .where(*top_level)
+        .order_by(*_order(sort))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .cte("page_roots")
+    )
+    rows = db.session.execute(
+        union_all(
+            _thread_posts_select(page_roots.c.total).join(page_roots, page_roots.c.id == Post.id),
+            # IN rather than a join, so the replies are found by the index on (discussion,
+            # root) from the page's few roots rather than by reading the whole discussion.
+            _thread_posts_select(null()).where(
                 Post.discussion_id == discussion.id,
-                Post.root_id.in_([post.id for post in roots.items]),
+                Post.root_id.in_(select(page_roots.c.id)),
                 Post.depth < depth,
                 shown,
-            )
+            ),
         )
-        descendants = _thread_posts(rows, discussion, authors)
-    marks = _viewer_marks(viewer, discussion, _build_tree(roots.items, descendants, sort))
+    ).all()
+    posts = _thread_posts(rows, discussion)
+    roots = sorted((post for post in posts if post.parent_id is None), key=_sort_key(sort))
+    descendants = [post for post in posts if post.parent_id is not None]
+    if roots:
+        total = next(row[-1] for row in rows if row.parent_id is None)
+    elif page > 1:
+        total = db.session.scalar(select(func.count()).where(*top_level))
+    else:
+        total = 0
+    marks = _viewer_marks(viewer, discussion, _build_tree(roots, descendants, sort))
     return ThreadPage(
-        page=roots,
+        page=Page(items=roots, number=page, per_page=per_page, total=total or 0),
         sort=sort,
-        roots=roots.items,
+        roots=roots,
         voted=marks.voted,
         flagged=marks.flagged,
         is_following=marks.following,
@@ -308,7 +329,7 @@ def continued_thread(viewer, post: Post) -> ThreadPage:
     """A thread too deep for its page: ``post`` and its replies, as deep again."""
     depth = max_depth()
     rows = db.session.execute(
-        _thread_posts_select(
+        _thread_posts_select().where(
             Post.discussion_id == post.discussion_id,
             Post.path.startswith(post.path),
             Post.id != post.id,
@@ -316,7 +337,7 @@ def continued_thread(viewer, post: Post) -> ThreadPage:
             _shown_to(viewer, post.discussion),
         )
     )
-    descendants = _thread_posts(rows, post.discussion, {})
+    descendants = _thread_posts(rows, post.discussion)
     marks = _viewer_marks(viewer, post.discussion, _build_tree([post], descendants, "oldest"))
     return ThreadPage(
         page=Page(items=[post], number=1, per_page=1, total=1),

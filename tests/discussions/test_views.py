@@ -287,6 +287,11 @@ def test_pages_split_between_threads_never_inside_one(client, reader, article, d
     second = client.get(article_url(article) + "?page=2").get_data(as_text=True)
     assert "Reply 2" in first and "Reply 2" not in second
     assert f'id="post-{roots[per_page].id}"' in second
+    # Replies do not count as pages' posts; a page past the end still knows how many there are.
+    assert "Page 1 of 2" in first and "Page 2 of 2" in second
+    beyond = client.get(article_url(article) + "?page=5").get_data(as_text=True)
+    assert "Page 5 of 2" in beyond and 'rel="prev" href="/articles/' in beyond
+    assert "Root 0" not in beyond
 
 
 def test_sorting_by_top_puts_the_most_voted_first(client, reader, article, discussion):
