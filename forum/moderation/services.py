@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask_babel import LazyString, format_number
+from flask_babel import LazyString, force_locale, format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 from forum.accounts.models import User, UserStatus
 from forum.core.db import utc_now
 from forum.core.errors import PermissionDenied, ValidationFailed
+from forum.core.mail import recipient_language
 from forum.discussions import services as discussions
 from forum.discussions.models import Discussion, Post, PostState
 from forum.extensions import db
@@ -59,8 +60,8 @@ WARNING_TOO_LONG = LazyString(
     )
 )
 # Stored with the author's notification (and sent by email from the worker): English.
-HELD_DETAIL = "Only you and the moderators can see it until a moderator has reviewed it."
-HIDDEN_DETAIL = (
+HELD_DETAIL = _l("Only you and the moderators can see it until a moderator has reviewed it.")
+HIDDEN_DETAIL = _l(
     "Readers flagged it, so it is hidden until a moderator has reviewed it; you can still see it."
 )
 
@@ -142,9 +143,15 @@ def told_key(kind: Kind, post: Post) -> str:
     return f"moderation:{kind}:{post.id}"
 
 
-def tell_author(post: Post, kind: Kind, now: datetime, detail: str = "") -> None:
-    """Tell the author where their post stands, on the site and (by their choice) by email."""
-    notify(post.author, kind, post=post, detail=detail, now=now, once_key=told_key(kind, post))
+def tell_author(post: Post, kind: Kind, now: datetime, detail: str = "", **options) -> None:
+    """Tell the author where their post stands, on the site and (by their choice) by email.
+    The detail is stored with the notification: it is written in the author's language."""
+    with force_locale(recipient_language(post.author_id)):
+        detail = str(detail)
+    notify(
+        post.author, kind, post=post, detail=detail, now=now, once_key=told_key(kind, post),
+        **options,
+    )  # fmt: skip
 
 
 def _publish_held(post: Post, now: datetime) -> None:
@@ -190,7 +197,8 @@ def reject_post(actor: User, post: Post, reason: str, now: datetime | None = Non
     _resolve_flags(post, now)
     record(actor, Action.REJECT, now, post=post, reason=reason)
     db.session.flush()
-    tell_author(post, Kind.POST_REJECTED, now, detail=f"The moderator’s reason: {reason}")
+    because = _l("The moderator’s reason: %(reason)s", reason=reason)
+    tell_author(post, Kind.POST_REJECTED, now, detail=because)
     return post
 
 

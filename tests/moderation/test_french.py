@@ -168,3 +168,25 @@ def test_every_moderation_page_reads_in_french(
     log = client.get("/moderation/log", headers=FRENCH).get_data(as_text=True)
     assert "Banni du groupe" in log and "Averti" in log
     assert "Trop de digressions" in log  # the reason, as the moderator wrote it
+
+
+def test_the_author_is_told_of_a_rejection_in_their_own_language(moderator, discussion):
+    from sqlalchemy import select
+
+    from forum.notifications.models import Notification
+
+    french = factories.make_user("fr@example.org", "Flore Française")
+    french.language = "fr"
+    english = factories.make_user("en@example.org", "Edna English")
+    for author in (french, english):
+        post = make_pending(discussion, author, "Un avis.")
+        services.reject_post(moderator, post, "Hors sujet.")
+    db.session.commit()
+
+    told = {
+        note.user_id: note.detail
+        for note in db.session.scalars(select(Notification).where(Notification.detail != ""))
+    }
+    # Stored with the notification, so written in the author's language whoever rejects it.
+    assert told[french.id] == "Motif du modérateur : Hors sujet."
+    assert told[english.id] == "The moderator’s reason: Hors sujet."
