@@ -11,9 +11,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
 from flask import current_app
 from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
     Row,
     Select,
     and_,
@@ -156,18 +159,30 @@ def max_depth() -> int:
     return current_app.config["MAX_THREAD_DEPTH"]
 
 
-def _shown_to(viewer, discussion: Discussion | None = None) -> object:
-    """Posts in a thread: published ones, deleted ones that still hold replies (as
-    placeholders), and posts awaiting review to their authors and the discussion's moderators."""
+def _pending_seen(viewer, discussion: Discussion | None) -> str:
+    """Which posts awaiting review the viewer sees: "all" (the discussion's moderators), their
+    "own", or "none"."""
+    if discussion is not None and can_moderate_discussion(viewer, discussion):
+        return "all"
+    return "own" if is_signed_in(viewer) else "none"
+
+
+def _shown(pending: str, viewer_id) -> ColumnElement[bool]:
     shown = or_(
         Post.state == PostState.PUBLISHED,
         and_(Post.state == PostState.DELETED, Post.reply_count > 0),
     )
-    if discussion is not None and can_moderate_discussion(viewer, discussion):
-        shown = or_(shown, Post.state == PostState.PENDING)
-    elif is_signed_in(viewer):
-        shown = or_(shown, and_(Post.state == PostState.PENDING, Post.author_id == viewer.id))
+    if pending == "all":
+        return or_(shown, Post.state == PostState.PENDING)
+    if pending == "own":
+        return or_(shown, and_(Post.state == PostState.PENDING, Post.author_id == viewer_id))
     return shown
+
+
+def _shown_to(viewer, discussion: Discussion | None = None) -> ColumnElement[bool]:
+    """Posts in a thread: published ones, deleted ones that still hold replies (as
+    placeholders), and posts awaiting review to their authors and the discussion's moderators."""
+    return _shown(_pending_seen(viewer, discussion), viewer.id if is_signed_in(viewer) else None)
 
 
 def _order(sort: str) -> list:
@@ -272,6 +287,35 @@ def _viewer_marks(viewer, discussion: Discussion, ids: list[int]) -> ViewerMarks
     return marks
 
 
+@cache
+def _thread_page_statement(pending: str, sort: str) -> CompoundSelect:
+    """The query of ``thread_page`` for one kind of viewer (``_pending_seen``) and order,
+    built once: building it cost about as much as running it. It reads the page's top-level
+    posts, each with the count of all of them (counted before LIMIT), and their replies.
+    Parameters: discussion_id, viewer_id (for "own"), per_page, offset, depth."""
+    shown = _shown(pending, bindparam("viewer_id"))
+    in_discussion = Post.discussion_id == bindparam("discussion_id")
+    page_roots = (
+        select(Post.id, func.count().over().label("total"))
+        .where(in_discussion, Post.parent_id.is_(None), shown)
+        .order_by(*_order(sort))
+        .limit(bindparam("per_page"))
+        .offset(bindparam("offset"))
+        .cte("page_roots")
+    )
+    return union_all(
+        _thread_posts_select(page_roots.c.total).join(page_roots, page_roots.c.id == Post.id),
+        # IN rather than a join, so the replies are found by the index on (discussion, root)
+        # from the page's few roots rather than by reading the whole discussion.
+        _thread_posts_select(null()).where(
+            in_discussion,
+            Post.root_id.in_(select(page_roots.c.id)),
+            Post.depth < bindparam("depth"),
+            shown,
+        ),
+    )
+
+
 def thread_page(viewer, discussion: Discussion, page: int, sort: str) -> ThreadPage:
     """The page'th page of top-level posts in ``sort`` order, each with its replies.
 
@@ -280,37 +324,29 @@ def thread_page(viewer, discussion: Discussion, page: int, sort: str) -> ThreadP
     sort = sort if sort in SORTS else "oldest"
     depth = max_depth()
     per_page = current_app.config["POSTS_PER_PAGE"]
-    shown = _shown_to(viewer, discussion)
-    top_level = (Post.discussion_id == discussion.id, Post.parent_id.is_(None), shown)
-    # The page's top-level posts, each with the count of all of them (counted before LIMIT).
-    page_roots = (
-        select(Post.id, func.count().over().label("total"))
-        .where(*top_level)
-        .order_by(*_order(sort))
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-        .cte("page_roots")
-    )
-    rows = db.session.execute(
-        union_all(
-            _thread_posts_select(page_roots.c.total).join(page_roots, page_roots.c.id == Post.id),
-            # IN rather than a join, so the replies are found by the index on (discussion,
-            # root) from the page's few roots rather than by reading the whole discussion.
-            _thread_posts_select(null()).where(
-                Post.discussion_id == discussion.id,
-                Post.root_id.in_(select(page_roots.c.id)),
-                Post.depth < depth,
-                shown,
-            ),
-        )
-    ).all()
+    pending = _pending_seen(viewer, discussion)
+    parameters = {
+        "discussion_id": discussion.id,
+        "per_page": per_page,
+        "offset": (page - 1) * per_page,
+        "depth": depth,
+    }
+    if pending == "own":
+        parameters["viewer_id"] = viewer.id
+    rows = db.session.execute(_thread_page_statement(pending, sort), parameters).all()
     posts = _thread_posts(rows, discussion)
     roots = sorted((post for post in posts if post.parent_id is None), key=_sort_key(sort))
     descendants = [post for post in posts if post.parent_id is not None]
     if roots:
         total = next(row[-1] for row in rows if row.parent_id is None)
     elif page > 1:
-        total = db.session.scalar(select(func.count()).where(*top_level))
+        total = db.session.scalar(
+            select(func.count()).where(
+                Post.discussion_id == discussion.id,
+                Post.parent_id.is_(None),
+                _shown_to(viewer, discussion),
+            )
+        )
     else:
         total = 0
     marks = _viewer_marks(viewer, discussion, _build_tree(roots, descendants, sort))
