@@ -36,6 +36,11 @@ EVENTS = {
 DELIVERY_QUEUED = "forum.webhook-queued"
 # IPv6 prefixes that carry an IPv4 address inside (NAT64, 6to4 is read by ipaddress itself).
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# IPv4-compatible addresses (::a.b.c.d, deprecated): Python 3.11 calls ::127.0.0.1 global, yet
+# a host with IPv6-in-IPv4 tunnelling sends it to the IPv4 address inside.
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+# RFC 8215's NAT64 prefix for a network's own translator, which reaches its private addresses.
+LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
 
 
 # Tokens -----------------------------------------------------------------------------------
@@ -112,7 +117,9 @@ def internal_targets_allowed() -> bool:
 def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     if isinstance(address, ipaddress.IPv6Address):
         inner = address.ipv4_mapped or address.sixtofour
-        if inner is None and address in NAT64:
+        if address in LOCAL_NAT64:
+            return False
+        if inner is None and (address in NAT64 or address in IPV4_COMPATIBLE):
             inner = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
         if inner is None and address.teredo:
             inner = address.teredo[1]

@@ -31,6 +31,10 @@ INTERNAL = [
     "http://[::ffff:127.0.0.1]/hooks",
     "http://[fd00::1]/hooks",
     "http://[fe80::1]/hooks",
+    "http://[::127.0.0.1]/hooks",  # IPv4-compatible: Python 3.11 calls it global
+    "http://[::10.0.0.1]/hooks",
+    "http://[64:ff9b::a00:1]/hooks",  # NAT64 of 10.0.0.1
+    "http://[64:ff9b:1::a00:1]/hooks",  # a network's own NAT64 (RFC 8215)
     "http://localhost:9000/hooks",
     "http://receiver.localhost/hooks",
     "https://LOCALHOST./hooks",
@@ -95,6 +99,11 @@ def test_a_public_address_is_accepted(admin):
     made = services.create_webhook(admin, PUBLIC, ["post.created"])
     db.session.commit()
     assert made.url == PUBLIC
+
+
+@pytest.mark.parametrize("url", ["http://[64:ff9b::5db8:d70e]/hooks", "http://[2606:4700::1]/"])
+def test_public_ipv6_addresses_are_accepted(admin, url):
+    assert services.create_webhook(admin, url, ["post.created"]).url == url
 
 
 def test_the_form_says_why_beside_the_field_and_keeps_the_text(client, admin):
