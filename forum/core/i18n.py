@@ -11,6 +11,8 @@ Translations live in ``translations/<language>/LC_MESSAGES/messages.po`` beside 
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from blinker import Namespace
 from flask import Blueprint, Flask, current_app, g, has_request_context, redirect, request
 from flask_babel import Babel, get_locale, refresh
@@ -71,7 +73,7 @@ def choose_language(code: str):
     all it changes is how the reader's own pages and emails are written."""
     response = redirect(safe_next(request.args.get("next")))
     if is_language(code):
-        if current_user.is_authenticated:
+        if current_user.is_authenticated and _followed_from_here():
             language_chosen.send(
                 current_app._get_current_object(),
                 user=current_user._get_current_object(),
@@ -87,6 +89,17 @@ def choose_language(code: str):
             secure=current_app.config["SESSION_COOKIE_SECURE"],
         )
     return response
+
+
+def _followed_from_here() -> bool:
+    """The link was followed from one of Forum's pages, or typed: the choice is a GET (no form
+    token), so another site sending a member's browser here must not change their account.
+    Browsers say where a request comes from (Sec-Fetch-Site); older ones send the Referer,
+    which our Referrer-Policy (same-origin) keeps for our own pages."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site in ("same-origin", "none")
+    return urlsplit(request.referrer or "").netloc == request.host
 
 
 def _language_context() -> dict:

@@ -30,6 +30,9 @@ def _settings(user: User, **changes) -> dict:
     }
 
 
+FROM_OUR_PAGE = {"Sec-Fetch-Site": "same-origin"}
+
+
 def _saved_language(user: User) -> str | None:
     db.session.expire_all()
     return db.session.get(User, user.id).language
@@ -134,7 +137,7 @@ def test_a_language_not_offered_is_refused_beside_the_field(client, reader):
 
 def test_the_footers_language_link_saves_the_choice_on_the_account(app, client, reader):
     login(client, reader)
-    response = client.get("/language/fr", query_string={"next": "/settings"})
+    response = client.get("/language/fr", query_string={"next": "/settings"}, headers=FROM_OUR_PAGE)
     assert response.status_code == 302
     assert _saved_language(reader) == "fr"
 
@@ -147,8 +150,21 @@ def test_the_footers_language_link_saves_the_choice_on_the_account(app, client, 
     assert f"Vous êtes connecté en tant que {reader.display_name}." in page
     assert "Votre navigateur" not in other.get("/settings").get_data(as_text=True)
 
-    client.get("/language/en")
+    # A browser that does not say Sec-Fetch-Site sends our page as its Referer.
+    client.get("/language/en", headers={"Referer": "http://localhost/settings"})
     assert _saved_language(reader) == "en"
+
+
+def test_another_site_cannot_change_a_members_saved_language(client, reader):
+    """The footer's links are GETs without a form token: a page elsewhere (an image, a link)
+    sending the member's browser to one must not change their account, nor their emails."""
+    login(client, reader)
+    client.get("/language/fr", headers=FROM_OUR_PAGE)
+    client.get("/language/en", headers={"Sec-Fetch-Site": "cross-site"})
+    client.get("/language/en", headers={"Referer": "https://elsewhere.example/page"})
+    client.get("/language/en")  # no Sec-Fetch-Site and no Referer: not known to be ours
+    assert _saved_language(reader) == "fr"
+    assert 'lang="fr"' in client.get("/settings").get_data(as_text=True)
 
 
 def test_a_visitors_language_link_changes_no_account(client, reader):
