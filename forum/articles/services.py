@@ -211,7 +211,8 @@ def _audited(article: Article) -> dict[str, str]:
         "is_hidden": "yes" if article.is_hidden else "no",
         "figures": figures_to_lines(article.figures),
         "readings": readings_to_lines(article.further_reading),
-        "groups": "\n".join(group.name for group in article.groups),
+        # By name, as an article reads them back: a save keeps the order the lines were typed in.
+        "groups": "\n".join(sorted(group.name for group in article.groups)),
         "body_md": article.body_md,
     }
 

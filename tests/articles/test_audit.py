@@ -70,3 +70,16 @@ def test_a_refused_edit_logs_nothing(client, admin):
 
     assert refused.status_code == 400
     assert len(log()) == 1
+
+
+def test_the_groups_listed_in_another_order_are_no_change(client, admin):
+    """The editor keeps the order the lines were typed in; the article reads its groups back
+    by name. Saving the same groups is no change to log."""
+    login(client, admin)
+    form = {**FORM, "group_lines": "Zeta Readers\nAlpha Readers"}
+    post_form(client, "/articles/new", form, page="/articles/new")
+    edit = f"/articles/{SLUG}/edit"
+
+    assert post_form(client, edit, form, page=edit).status_code == 302
+
+    assert [entry.subject for entry in log()] == ["Wrote the article “Tides of the Outer Islands”"]
