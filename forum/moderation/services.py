@@ -422,6 +422,10 @@ def ban_from_group(
             group_id=group.id, user_id=user.id, role=MemberRole.MEMBER, created_at=now
         )
         db.session.add(membership)
+    elif membership.state is MemberState.PENDING:
+        # A request to join is not membership: the ban answers it, and the row stands for the
+        # ban alone (given its time), so lifting the ban does not make them a member.
+        membership.created_at = now
     membership.state = MemberState.BANNED
     penalty = Penalty(
         user_id=user.id, moderator_id=actor.id, group_id=group.id, kind=PenaltyKind.BAN,

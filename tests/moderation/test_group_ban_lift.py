@@ -63,6 +63,22 @@ def test_lifting_the_ban_of_someone_who_never_joined_leaves_them_outside(moderat
     assert not is_banned_from_group(reader, group.id)
 
 
+def test_lifting_the_ban_of_someone_who_only_asked_to_join_leaves_them_outside(
+    moderator, reader, group
+):
+    """A request to join is not membership: the ban ends it, and lifting the ban does not
+    make them a member no organiser approved (they may ask again)."""
+    asked = make_membership(group, reader)
+    asked.state = MemberState.PENDING
+    db.session.commit()
+    services.ban_from_group(moderator, reader, group, "Spam in the request")
+    db.session.commit()
+    services.lift_group_ban(moderator, reader, group)
+    db.session.commit()
+    assert membership_of(reader, group) is None
+    assert not is_banned_from_group(reader, group.id)
+
+
 def test_a_ban_is_lifted_once(group_moderator, banned_member, group, reader):
     services.lift_group_ban(group_moderator, banned_member, group)
     db.session.commit()
