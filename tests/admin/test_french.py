@@ -70,7 +70,7 @@ def test_a_french_admin_reads_the_people_articles_and_groups_pages_in_french(
     assert "Comptes, les plus récents d’abord" in users and "<td>lecteur</td>" in users
     person = client.get(f"/admin/users/{reader.id}", headers=FRENCH).get_data(as_text=True)
     assert "Changer le rôle" in person and f"Suspendre {reader.display_name}" in person
-    assert "Garder les messages, signés “Membre supprimé”" in person
+    assert "Garder les messages, signés “Deleted member” (membre supprimé)" in person
     articles = client.get("/admin/articles", headers=FRENCH).get_data(as_text=True)
     assert "Ouverte, 0 message" in articles and "Masquer<span" in articles
     groups = client.get("/admin/groups", headers=FRENCH).get_data(as_text=True)

@@ -94,7 +94,7 @@ def test_an_admin_follows_and_polls_a_feed_in_french(client, admin, blog):  # no
     added = post_form(
         client, "/admin/feeds", {"url": url_of(blog)}, page="/admin/feeds", follow_redirects=True
     )
-    assert "le worker va le consulter sous peu" in text_of(added)
+    assert "le processus de fond va le consulter sous peu" in text_of(added)
     assert "En attente de la première consultation." in text_of(added)
 
     feed_id = db.session.scalar(select(Feed.id))

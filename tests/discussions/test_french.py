@@ -24,7 +24,7 @@ def test_editing_a_post_reads_in_french_with_the_error_beside_the_text(client, r
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     # The limit is written the French way, digits grouped by a narrow space.
-    assert "Un message ne dépasse pas 20\u202f000 caractères ; raccourcissez-le un peu." in page
+    assert "Un message est limité à 20\u202f000 caractères ; raccourcissez-le un peu." in page
     assert "mot mot mot" in page
 
 
@@ -35,7 +35,7 @@ def test_a_posts_history_and_deleting_it_read_in_french(client, reader, discussi
 
     history = client.get(f"/posts/{post.id}/revisions", headers=FRENCH).get_data(as_text=True)
     assert f"Historique d’un message de {reader.display_name}" in history
-    assert "Aujourd’hui, depuis le" in history and "Retour au message" in history
+    assert "Version actuelle, depuis le" in history and "Retour au message" in history
 
     delete = client.get(f"/posts/{post.id}/delete", headers=FRENCH).get_data(as_text=True)
     assert "Supprimer ce message ?" in delete and "Le garder" in delete

@@ -128,7 +128,7 @@ def test_the_digest_and_its_sections_read_in_french(reader):
         "SEA LANES (GD)",
         "NOUVEAUX ARTICLES",
         "LES SÉANCES DE VOS GROUPES DANS LES 7 PROCHAINS JOURS",
-        "VOTES QUI SE TERMINENT BIENTÔT",
+        "SCRUTINS BIENTÔT CLOS",
         "FILE DE MODÉRATION",
     ):
         assert f"\n\n\n{heading}\n" in text, heading
@@ -136,7 +136,7 @@ def test_the_digest_and_its_sections_read_in_french(reader):
     assert "* et 3 autres: http://forum.test/articles/sea-lanes" in text
     assert "Vous êtes sur la liste d’attente: http://forum.test/groups/gd/sessions/1" in text
     assert "À lire avant : Sea Lanes, http://forum.test/articles/sea-lanes" in text
-    assert "* Energy (GD): se termine jeudi 7 mars, 19:00 UTC" in text
+    assert "* Energy (GD): clôture jeudi 7 mars, 19:00 UTC" in text
     assert "2 messages attendent dans votre file: http://forum.test/moderation/" in text
     assert "Choisissez les e-mails que vous recevez :" in text
     assert f"Bonjour Rita Reader, voici les nouveautés de {site}" in html
@@ -165,7 +165,7 @@ def test_a_session_reminder_reads_in_french(group, member):
 
     assert subject == "Demain : Climate migration"
     assert (
-        'Vous venez à "Climate migration" de Great Decisions Discussion group : '
+        "Vous venez à “Climate migration” de Great Decisions Discussion group : "
         "jeudi 7 mars, 19:00 GMT." in text
     )
     assert "Lieu : Central Library, Room 2\n" in text
@@ -288,9 +288,9 @@ def test_a_ballots_deadline_is_written_in_the_language_of_the_email(group, membe
     }
 
     subject, text, html = in_french("groups/ballot_opened", **context)
-    assert subject == "Vote ouvert : Climate migration"
-    assert "Il se termine mardi 12 mars, 19:00 CET." in text
-    assert "<p>Il se termine mardi 12 mars, 19:00 CET.</p>" in html
+    assert subject == "Scrutin ouvert : Climate migration"
+    assert "Il sera clos mardi 12 mars, 19:00 CET." in text
+    assert "<p>Il sera clos mardi 12 mars, 19:00 CET.</p>" in html
 
     _subject, text, _html = render_email("groups/ballot_opened", **context)
     assert "It closes Tuesday 12 March, 19:00 CET." in text
@@ -313,8 +313,8 @@ def test_a_ballots_notice_is_written_in_each_members_own_language(ballot, member
         )
 
     assert line(member) == (
-        "Le vote sur “Climate migration” de Great Decisions Discussion group est ouvert : "
-        "donnez votre avis. Il se termine vendredi 4 janvier, 12:00 UTC."
+        "Le scrutin sur “Climate migration” de Great Decisions Discussion group est ouvert : "
+        "donnez votre avis. Il sera clos vendredi 4 janvier, 12:00 UTC."
     )
     assert line(reader) == (
         "The ballot on “Climate migration” of Great Decisions Discussion group is open: "
@@ -327,5 +327,5 @@ def test_a_ballots_notice_is_written_in_each_members_own_language(ballot, member
             )
         ).all()
     )
-    assert "Il se termine vendredi 4 janvier, 12:00 UTC." in bodies[member.email]
+    assert "Il sera clos vendredi 4 janvier, 12:00 UTC." in bodies[member.email]
     assert "It closes Friday 4 January, 12:00 UTC." in bodies[reader.email]
