@@ -147,34 +147,34 @@ def public_address(host: str, port: int) -> str:
 
 def _checked_url(url: str) -> str:
     url = (url or "").strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        # urlsplit, hostname and port raise ValueError on a malformed host ("http://[::1/").
+        parts = urlsplit(url)
+        host = parts.hostname
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        host = None
+    if not host or parts.scheme not in ("http", "https"):
         raise ValidationFailed("url", _("Give an address starting with https:// (or http://)."))
     if len(url) > MAX_URL:
         raise ValidationFailed("url", _("Keep the address under %(max)d characters.", max=MAX_URL))
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        raise ValidationFailed(
-            "url", _("Give an address starting with https:// (or http://).")
-        ) from None
     if not internal_targets_allowed():
         try:
-            public_address(parts.hostname, port)
+            public_address(host, port)
         except InternalTarget as refused:
             raise ValidationFailed(
                 "url",
                 _(
                     "%(host)s is an address inside the network (%(address)s): webhooks are "
                     "sent only to systems reachable from the internet.",
-                    host=parts.hostname,
+                    host=host,
                     address=refused.address,
                 ),
             ) from None
         except (OSError, ValueError, UnicodeError):
             raise ValidationFailed(
                 "url",
-                _("No address was found for %(host)s: check the name.", host=parts.hostname),
+                _("No address was found for %(host)s: check the name.", host=host),
             ) from None
     return url
 

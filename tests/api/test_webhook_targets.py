@@ -120,6 +120,18 @@ def test_the_form_says_why_beside_the_field_and_keeps_the_text(client, admin):
     assert db.session.scalar(select(Webhook)) is None
 
 
+@pytest.mark.parametrize("url", ["http://[::1/hooks", "http://[not-an-address]/hooks"])
+def test_a_malformed_host_is_refused_beside_the_field(client, admin, url):
+    login(client, admin)
+    response = post_form(
+        client, "/admin/webhooks", {"url": url, "post_created": "y"}, page="/admin/webhooks"
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="url-error"' in html and "Give an address starting with https://" in html
+    assert f'value="{url}"' in html
+
+
 def test_a_webhook_whose_host_turns_internal_is_not_delivered(admin, receiver):
     """Saved while public; by delivery time it points inside (a changed DNS answer does the
     same): nothing is sent, and the delivery fails at once with the reason."""
