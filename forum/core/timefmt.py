@@ -6,7 +6,8 @@ from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from babel.dates import get_month_names
+from babel.dates import format_datetime, get_month_names
+from flask_babel import LazyString
 from markupsafe import Markup, escape
 
 from forum.core.i18n import current_language
@@ -36,6 +37,19 @@ def timezone_names() -> list[str]:
 
 def local(moment: datetime, zone_name: str | None) -> datetime:
     return moment.astimezone(zone(zone_name))
+
+
+def spoken_time(moment: datetime, zone_name: str | None) -> LazyString:
+    """A moment as an email says it ("Tuesday 4 February, 18:00 GMT"), in the person's time
+    zone. Lazy: it is written when the email is rendered, in the recipient's language, which
+    is chosen after the email's context is made."""
+    return LazyString(_spoken_time, moment, zone_name)
+
+
+def _spoken_time(moment: datetime, zone_name: str | None) -> str:
+    shown = local(moment, zone_name)
+    day = format_datetime(shown, "EEEE d MMMM, HH:mm", locale=current_language())
+    return f"{day} {shown.tzname()}"
 
 
 def time_tag(moment: datetime | None, zone_name: str | None, with_time: bool = True) -> Markup:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
@@ -89,7 +90,7 @@ def find_group_by_slug(slug: str) -> Group | None:
 def get_group_for(viewer, slug: str) -> Group:
     group = db.session.scalar(select(Group).where(Group.slug == slug))
     if group is None or not can_view_group(viewer, group):
-        raise NotVisible("There is no such group.")
+        raise NotVisible(_("There is no such group."))
     return group
 
 
@@ -163,7 +164,7 @@ def get_session_for(viewer, group: Group, session_id: int) -> GroupSession:
     """A session of ``group`` (already checked visible to the viewer)."""
     session = db.session.get(GroupSession, session_id)
     if session is None or session.group_id != group.id or not can_view_session(viewer, session):
-        raise NotVisible("There is no such session.")
+        raise NotVisible(_("There is no such session."))
     return session
 
 
@@ -205,7 +206,7 @@ def calendar_sessions(group: Group, since: datetime) -> list[GroupSession]:
 def session_discussion(session: GroupSession) -> Discussion:
     discussion = db.session.scalar(select(Discussion).where(Discussion.session_id == session.id))
     if discussion is None:
-        raise NotVisible("This session has no discussion.")
+        raise NotVisible(_("This session has no discussion."))
     return discussion
 
 
@@ -254,7 +255,7 @@ def pending_requests(group: Group) -> list[Membership]:
 def find_membership(group: Group, membership_id: int) -> Membership:
     membership = db.session.get(Membership, membership_id)
     if membership is None or membership.group_id != group.id:
-        raise NotVisible("That person is not in this group.")
+        raise NotVisible(_("That person is not in this group."))
     return membership
 
 
@@ -314,7 +315,7 @@ def article_discussions(viewer, article: Article) -> tuple[Discussion, list[Disc
     ).all()
     public = next((d for d in rows if d.group_id is None), None)
     if public is None:
-        raise NotVisible("This article has no discussion.")
+        raise NotVisible(_("This article has no discussion."))
     return public, [d for d in rows if d.group_id is not None]
 
 
@@ -443,7 +444,7 @@ def get_ballot_for(viewer, session: GroupSession) -> Ballot:
     if ballot is None or (
         ballot.status is BallotStatus.DRAFT and not can_manage_ballot(viewer, session)
     ):
-        raise NotVisible("This session has no ballot.")
+        raise NotVisible(_("This session has no ballot."))
     return ballot
 
 
@@ -550,7 +551,7 @@ def topic_results(topic_key: str, now: datetime) -> TopicResults:
         )
     )
     if not ballots:
-        raise NotVisible("No ballot on this topic has closed yet.")
+        raise NotVisible(_("No ballot on this topic has closed yet."))
     minimum = ballot_min_count()
     shown = [b for b in ballots if b.voter_count >= minimum]
     questions: dict[tuple[str, bool], QuestionTally] = {}
@@ -594,7 +595,7 @@ def find_calendar_feed(token: str) -> CalendarFeed:
     """The feed a secret address names; an unknown or revoked one does not exist."""
     feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.token == token))
     if feed is None:
-        raise NotVisible("There is no calendar at this address: it may have been replaced.")
+        raise NotVisible(_("There is no calendar at this address: it may have been replaced."))
     return feed
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import g, has_request_context
+from flask_babel import gettext as _
 from sqlalchemy import Index, and_, false, func, select, true
 from sqlalchemy.orm import joinedload
 
@@ -272,9 +273,9 @@ def get_post_to_moderate(viewer, post_id: int) -> Post:
         ],
     )
     if post is None or not can_view_post(viewer, post):
-        raise NotVisible("There is no such post.")
+        raise NotVisible(_("There is no such post."))
     if not can_moderate_post(viewer, post):
-        raise PermissionDenied("Only this discussion's moderators can moderate this post.")
+        raise PermissionDenied(_("Only this discussion's moderators can moderate this post."))
     return post
 
 
@@ -341,14 +342,14 @@ def get_warning_for(viewer, warning_id: int) -> AuthorWarning:
         AuthorWarning, warning_id, options=[joinedload(AuthorWarning.moderator)]
     )
     if warning is None or not can_view_warning(viewer, warning):
-        raise NotVisible("There is no such warning.")
+        raise NotVisible(_("There is no such warning."))
     return warning
 
 
 def get_group(group_id: int) -> Group:
     group = db.session.get(Group, group_id)
     if group is None:
-        raise NotVisible("There is no such group.")
+        raise NotVisible(_("There is no such group."))
     return group
 
 
@@ -359,7 +360,7 @@ def group_policy_row(group_id: int) -> Policy | None:
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotVisible("There is no such person.")
+        raise NotVisible(_("There is no such person."))
     return user
 
 

@@ -8,33 +8,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from babel.dates import format_datetime
 from flask import current_app
-from flask_babel import LazyString
 from jinja2 import TemplateNotFound
 
 from forum.accounts.models import User
-from forum.core.i18n import current_language
 from forum.core.mail import OutboxMessage, queue_email
-from forum.core.timefmt import local
 from forum.notifications.queries import discussion_title
 
 
 def base_url() -> str:
     return current_app.config["BASE_URL"].rstrip("/")
-
-
-def spoken_time(moment: datetime, zone_name: str | None) -> LazyString:
-    """A moment as an email says it ("Tuesday 4 February, 18:00 GMT"), in the person's time
-    zone. Lazy: it is written when the email is rendered, in the recipient's language, which
-    is chosen after the email's context is made."""
-    return LazyString(_spoken_time, moment, zone_name)
-
-
-def _spoken_time(moment: datetime, zone_name: str | None) -> str:
-    shown = local(moment, zone_name)
-    day = format_datetime(shown, "EEEE d MMMM, HH:mm", locale=current_language())
-    return f"{day} {shown.tzname()}"
 
 
 def unsubscribe_url(token: str) -> str:

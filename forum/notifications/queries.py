@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 import nh3
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
@@ -23,7 +24,7 @@ from forum.articles.models import Article
 from forum.core.errors import NotVisible
 from forum.core.mail import OutboxMessage, OutboxState
 from forum.core.pagination import Page, paginate
-from forum.core.timefmt import local
+from forum.core.timefmt import spoken_time
 from forum.discussions.models import Discussion, Follow, Post, PostState
 from forum.discussions.permissions import can_view_discussion
 from forum.extensions import db
@@ -146,7 +147,7 @@ def outbox_messages(page: int, state: str | None = None) -> Page:
 def get_outbox_message(message_id: int) -> OutboxMessage:
     message = db.session.get(OutboxMessage, message_id)
     if message is None:
-        raise NotVisible("There is no such message.")
+        raise NotVisible(_("There is no such message."))
     return message
 
 
@@ -195,7 +196,7 @@ class DigestSession:
     group_name: str
     path: str
     starts_at: datetime
-    when: str
+    when: str  # lazy: written in the reader's language when the digest is rendered
     place: str
     # "going", "maybe", "declined", "waitlisted", or None when they have not answered.
     rsvp: str | None
@@ -309,11 +310,6 @@ class _WindowedPosts:
                 by_author=Counter(p.author_id for p in posts),
             )
         return found
-
-
-def _when(moment: datetime, zone_name: str) -> str:
-    shown = local(moment, zone_name)
-    return f"{shown:%A %-d %B, %H:%M} {shown.tzname()}"
 
 
 def memberships_of(user_ids: list[int]) -> dict[int, list[tuple[int, MemberRole]]]:
@@ -431,7 +427,7 @@ def _upcoming_sessions(
                 group_name=session.group.name,
                 path=f"/groups/{quote(session.group.slug)}/sessions/{session.id}",
                 starts_at=session.starts_at,
-                when=_when(session.starts_at, user.timezone),
+                when=spoken_time(session.starts_at, user.timezone),
                 place=session.place,
                 rsvp=(
                     answers[(user.id, session.id)].value
@@ -475,7 +471,7 @@ def _ballots_closing(
                     f"/sessions/{ballot.session_id}/ballot"
                 ),
                 closes_at=ballot.closes_at,
-                closes=_when(ballot.closes_at, user.timezone),
+                closes=spoken_time(ballot.closes_at, user.timezone),
             )
             for ballot in by_user.get(user.id, ())
             if ballot.session.group_id in groups

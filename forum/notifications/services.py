@@ -27,7 +27,7 @@ from forum.core.mail import (
     queue_email,
     recipient_language,
 )
-from forum.core.timefmt import local
+from forum.core.timefmt import local, spoken_time
 from forum.discussions.models import Follow, Post
 from forum.discussions.permissions import can_view_post
 from forum.extensions import db
@@ -392,7 +392,7 @@ def _ballot_email(ballot: Ballot, user: User) -> dict:
     session = ballot.session
     closes = None
     if ballot.closes_at is not None:
-        closes = emails.spoken_time(ballot.closes_at, user.timezone)
+        closes = spoken_time(ballot.closes_at, user.timezone)
     path = f"/groups/{quote(session.group.slug)}/sessions/{session.id}/ballot"
     return {"ballot": ballot, "session": session, "closes": closes, "path": path}
 

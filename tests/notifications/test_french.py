@@ -275,7 +275,7 @@ def test_an_unsubscribe_link_reads_in_french(client, reader):
 
 
 def test_a_ballots_deadline_is_written_in_the_language_of_the_email(group, member):
-    from forum.notifications.emails import spoken_time
+    from forum.core.timefmt import spoken_time
 
     session = make_session(group, starts_on=date(2030, 3, 7))
     # The context is made before the recipient's language is known (the worker's is English).
