@@ -115,6 +115,7 @@ def _thread_posts_select(*extra_columns) -> Select:
     )
 
 
+# Where the author's names start in a row of ``_thread_posts_select``.
 _NAMES = len(THREAD_POST_COLUMNS)
 
 
@@ -123,7 +124,7 @@ def _thread_posts(rows: Iterable[Row], discussion: Discussion) -> list[ThreadPos
     authors: dict[int, Author] = {}
     posts = []
     for row in rows:
-        author_id = row[5]
+        author_id = row.author_id
         author = authors.get(author_id)
         if author is None:
             author = authors[author_id] = Author(author_id, row[_NAMES], row[_NAMES + 1])
