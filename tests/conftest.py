@@ -11,6 +11,7 @@ import os
 import re
 import socket
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 import pytest
 from flask.testing import FlaskClient
@@ -42,6 +43,10 @@ def require_redis() -> str:
         redis.Redis.from_url(url).ping()
     except redis.exceptions.ConnectionError:
         require_service(False, f"Redis does not answer at {url}")
+    # Each worker of a parallel run gets a database of its own: the tests empty what they use.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker.startswith("gw"):
+        url = urlsplit(url)._replace(path=f"/{int(worker[2:]) + 1}").geturl()
     return url
 
 
