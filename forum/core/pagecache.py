@@ -348,7 +348,8 @@ def _store_rendered(response: Response) -> Response:
     key = g.pop("page_cache_key", None)
     if key is None or response.status_code != 200 or response.direct_passthrough:
         return response
-    if "Set-Cookie" in response.headers or "_user_id" in session or "_flashes" in session:
+    if "Set-Cookie" in response.headers or "_flashes" in session or not carries_no_secret():
+        # A page that made a form token holds this visitor's token: never one for everyone.
         return response
     response.add_etag()
     # Stored and reused as they are; a browser asks again each time, cheaply (a 304).
@@ -358,22 +359,21 @@ def _store_rendered(response: Response) -> Response:
     headers = [(name, value) for name, value in response.headers if name != "X-Page-Cache"]
     body = response.get_data()
     _store().put(key, Entry(body, headers, time.monotonic()))
-    if carries_no_secret():
-        # Compressed once per version too, so a hit costs no compression (forum.core.web
-        # says when a response may be compressed: BREACH).
-        compressed = gzip_body(body)
-        etag = response.get_etag()[0]
-        gzip_headers = [
-            (name, value)
-            for name, value in headers
-            if name not in ("ETag", "Content-Length", "Content-Encoding")
-        ]
-        gzip_headers += [
-            ("Content-Encoding", "gzip"),
-            ("Content-Length", str(len(compressed))),
-            ("ETag", f'"{etag}-gzip"'),
-        ]
-        _store().put(key + GZIPPED, Entry(compressed, gzip_headers, time.monotonic()))
+    # Compressed once per version too, so a hit costs no compression; a stored page carries
+    # no secret, so it may be (forum.core.web: BREACH).
+    compressed = gzip_body(body)
+    etag = response.get_etag()[0]
+    gzip_headers = [
+        (name, value)
+        for name, value in headers
+        if name not in ("ETag", "Content-Length", "Content-Encoding")
+    ]
+    gzip_headers += [
+        ("Content-Encoding", "gzip"),
+        ("Content-Length", str(len(compressed))),
+        ("ETag", f'"{etag}-gzip"'),
+    ]
+    _store().put(key + GZIPPED, Entry(compressed, gzip_headers, time.monotonic()))
     response.headers["X-Page-Cache"] = "miss"
     return response.make_conditional(request)
 

@@ -93,6 +93,19 @@ def test_pages_outside_the_list_are_not_cached(client, app):
     assert "X-Page-Cache" not in client.get("/search?q=arctic").headers
 
 
+def test_a_page_holding_a_visitors_form_token_is_never_stored(client, app, monkeypatch):
+    # Were a listed page to show a form, the token of the visitor who rendered it first
+    # (their session already made, so no new cookie) must not be served to everyone else.
+    monkeypatch.setitem(
+        app.config, "PAGE_CACHE_ENDPOINTS", (*app.config["PAGE_CACHE_ENDPOINTS"], "accounts.login")
+    )
+    client.get("/auth/login")
+    client.get("/auth/login")
+
+    other = app.test_client()
+    assert other.get("/auth/login").headers.get("X-Page-Cache") != "hit"
+
+
 def test_a_browser_asking_again_gets_a_304_until_the_page_changes(
     client, reader, article, discussion
 ):
