@@ -24,6 +24,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+import forum
 from forum.core.errors import ValidationFailed
 from forum.core.forms import show_refusal
 from forum.core.i18n import current_language
@@ -85,12 +86,15 @@ POST_TEMPLATE = "discussions/_post.html"
 
 
 def _fragments_version() -> str:
-    """Changes with the post template and the translations, so a new release never shows a
-    fragment an older one stored (in Redis, fragments outlive a restart)."""
+    """Changes with the code, the post template and the translations, so a new release never
+    shows a fragment an older one stored (in Redis, fragments outlive a restart): how dates
+    are written, the addresses and the rules behind the buttons live in the code."""
     app = current_app._get_current_object()
     version = app.extensions.get("post_fragments_version")
     if version is None:
         digest = hashlib.blake2b(digest_size=8)
+        for source in sorted(Path(forum.__file__).parent.rglob("*.py")):
+            digest.update(source.read_bytes())
         digest.update(app.jinja_env.loader.get_source(app.jinja_env, POST_TEMPLATE)[0].encode())
         for directory in app.extensions["babel"].translation_directories:
             for catalogue in sorted(Path(directory).glob("*/LC_MESSAGES/*.mo")):
