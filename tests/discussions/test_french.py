@@ -56,3 +56,17 @@ def test_posting_and_a_refusal_are_told_in_french(client, reader, discussion):
     refused = post_form(client, f"/posts/{own.id}/vote", {"value": "1"}, headers=FRENCH)
     assert refused.status_code == 403
     assert "Vous ne pouvez pas voter pour votre propre message." in refused.get_data(as_text=True)
+
+
+def test_a_moderator_reads_why_a_post_was_held_in_french(client, moderator, reader, discussion):
+    from forum.discussions.models import PostState
+
+    factories.make_post(
+        discussion, reader, "Première fois", state=PostState.PENDING, hold_reasons="new user"
+    )
+    login(client, moderator)
+
+    page = client.get(f"/articles/{discussion.article.slug}", headers=FRENCH).get_data(as_text=True)
+
+    # The stored reason is English; the reader is told it in theirs.
+    assert "(retenu : nouveau membre)" in page
