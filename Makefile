@@ -94,7 +94,7 @@ bench: install
 # a fresh clone and the wheel need no build step). Translate the new entries in each
 # translations/<language>/LC_MESSAGES/messages.po, then run it again.
 translations: install
-	$(BIN)/pybabel extract --mapping-file babel.cfg --keywords _l --no-location \
+	$(BIN)/pybabel extract --mapping-file babel.cfg --keywords _l --keywords _lp:1c,2 --no-location \
 		--sort-output --project Forum --output-file translations/messages.pot .
 	$(BIN)/pybabel update --input-file translations/messages.pot --output-dir translations \
 		--no-fuzzy-matching --ignore-obsolete

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from wtforms import (
     DateField,
     EmailField,
@@ -146,7 +147,10 @@ class SeasonForm(SessionForm):
 
     interval = SelectField(
         _l("How often"),
-        choices=[SelectChoice("7", _l("Weekly")), SelectChoice("14", _l("Fortnightly"))],
+        choices=[
+            SelectChoice("7", _lp("how often", "Weekly")),
+            SelectChoice("14", _l("Fortnightly")),
+        ],
     )
     plan = TextAreaField(_l("Topics, one session a line"), validators=[DataRequired()])
 

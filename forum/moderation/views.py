@@ -19,6 +19,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
@@ -73,7 +74,8 @@ READ_ONLY_OPEN = ("accounts.login", "accounts.logout")
 TAB_NAMES = {
     "pending": _l("Pending"),
     "flagged": _l("Flagged"),
-    "rejected": _l("Rejected"),
+    # The log names an action "Rejected" too; in French the tab is plural, the action not.
+    "rejected": _lp("queue tab", "Rejected"),
     "approved": _l("Recently approved"),
 }
 EMPTY_TABS = {

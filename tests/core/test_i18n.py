@@ -95,19 +95,24 @@ def test_anonymous_readers_get_cached_pages_in_their_own_language(client):
 
 def test_every_language_shipped_is_complete_and_compiled():
     with open(ROOT / "translations" / "messages.pot", "rb") as handle:
-        wanted = {message.id for message in read_po(handle) if message.id}
+        wanted = {_name(message) for message in read_po(handle) if message.id}
     for language in set(LANGUAGES) - {"en"}:
         folder = ROOT / "translations" / language / "LC_MESSAGES"
         with open(folder / "messages.po", "rb") as handle:
             catalogue = read_po(handle, locale=language)
-        translated = {_key(m.id): _key(m.string) for m in catalogue if m.id and not m.fuzzy}
-        missing = [m for m in wanted if not all(translated.get(_key(m)) or ())]
+        translated = {_name(m): _key(m.string) for m in catalogue if m.id and not m.fuzzy}
+        missing = [m for m in wanted if not all(translated.get(m) or ())]
         assert not missing, f"{language}: untranslated (run `make translations`): {missing}"
         # The compiled catalogue the app reads says the same as the one people edit.
         compiled = read_mo(io.BytesIO((folder / "messages.mo").read_bytes()))
-        assert {_key(m.id): _key(m.string) for m in compiled if m.id} == translated, (
+        assert {_name(m): _key(m.string) for m in compiled if m.id} == translated, (
             f"{language}: messages.mo is older than messages.po (run `make translations`)"
         )
+
+
+def _name(message) -> tuple:
+    """A message as the catalogue tells it apart: its context (pgettext) and its text."""
+    return (message.context, _key(message.id))
 
 
 def _key(text: str | list | tuple) -> tuple:

@@ -32,6 +32,7 @@ def test_a_french_moderator_reads_the_queue_in_french(client, moderator, discuss
     pending = client.get("/moderation/", headers=FRENCH).get_data(as_text=True)
     assert "<h1>File de modération</h1>" in pending
     assert "En attente" in pending and "Signalés" in pending and "Approuvés récemment" in pending
+    assert ">Refusés <span" in pending
     assert "Raccourcis clavier" in pending and "message suivant" in pending
     assert "Approuver la sélection" in pending
     assert "Moderation queue" not in pending and "Keyboard shortcuts" not in pending
