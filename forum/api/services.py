@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import secrets
-import socket
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -18,6 +14,7 @@ from forum.accounts.models import User
 from forum.api import permissions
 from forum.api.models import ApiToken, DeliveryState, TokenScope, Webhook, WebhookDelivery
 from forum.api.queries import hash_token, webhooks_for
+from forum.core import outbound
 from forum.core.db import utc_now
 from forum.core.errors import ValidationFailed
 from forum.extensions import db
@@ -34,13 +31,6 @@ EVENTS = {
 }
 # Set on the database session when a delivery was queued: the sender is woken after commit.
 DELIVERY_QUEUED = "forum.webhook-queued"
-# IPv6 prefixes that carry an IPv4 address inside (NAT64, 6to4 is read by ipaddress itself).
-NAT64 = ipaddress.ip_network("64:ff9b::/96")
-# IPv4-compatible addresses (::a.b.c.d, deprecated): Python 3.11 calls ::127.0.0.1 global, yet
-# a host with IPv6-in-IPv4 tunnelling sends it to the IPv4 address inside.
-IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
-# RFC 8215's NAT64 prefix for a network's own translator, which reaches its private addresses.
-LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
 
 
 # Tokens -----------------------------------------------------------------------------------
@@ -98,84 +88,31 @@ def note_token_used(token: ApiToken, now: datetime | None = None) -> bool:
 # Webhooks ---------------------------------------------------------------------------------
 
 
-class InternalTarget(OSError):
-    """A webhook's host is, or resolves to, an address inside the network (loopback, private,
-    link-local such as a cloud's metadata service, reserved): an admin's URL must not make
-    the server reach what only it can reach."""
-
-    def __init__(self, host: str, address: str):
-        super().__init__(f"{host} is an internal address ({address}); webhooks are not sent there")
-        self.host = host
-        self.address = address
-
-
-def internal_targets_allowed() -> bool:
-    """``WEBHOOK_ALLOW_INTERNAL`` (forum.cfg): for tests and a receiver on the same machine."""
-    return bool(current_app.config.get("WEBHOOK_ALLOW_INTERNAL", False))
-
-
-def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address):
-        inner = address.ipv4_mapped or address.sixtofour
-        if address in LOCAL_NAT64:
-            return False
-        if inner is None and (address in NAT64 or address in IPV4_COMPATIBLE):
-            inner = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-        if inner is None and address.teredo:
-            inner = address.teredo[1]
-        if inner is not None and not _is_public(inner):
-            return False
-    return address.is_global and not address.is_multicast
-
-
-def public_address(host: str, port: int) -> str:
-    """The address to connect to for ``host``: the first it resolves to, when every one is
-    public. Raises InternalTarget, or OSError when the name does not resolve. The caller
-    connects to the address returned, so a second lookup cannot answer differently."""
-    name = host.rstrip(".").lower()
-    if name == "localhost" or name.endswith(".localhost"):
-        raise InternalTarget(host, "localhost")
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
-    for address in addresses:
-        if not _is_public(address):
-            raise InternalTarget(host, str(address))
-    if not addresses:
-        raise OSError(f"{host} has no address")
-    return str(addresses[0])
-
-
 def _checked_url(url: str) -> str:
     url = (url or "").strip()
-    try:
-        # urlsplit, hostname and port raise ValueError on a malformed host ("http://[::1/").
-        parts = urlsplit(url)
-        host = parts.hostname
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        host = None
-    if not host or parts.scheme not in ("http", "https"):
+    target = outbound.host_and_port(url)
+    if target is None:
         raise ValidationFailed("url", _("Give an address starting with https:// (or http://)."))
     if len(url) > MAX_URL:
         raise ValidationFailed("url", _("Keep the address under %(max)d characters.", max=MAX_URL))
-    if not internal_targets_allowed():
-        try:
-            public_address(host, port)
-        except InternalTarget as refused:
-            raise ValidationFailed(
-                "url",
-                _(
-                    "%(host)s is an address inside the network (%(address)s): webhooks are "
-                    "sent only to systems reachable from the internet.",
-                    host=host,
-                    address=refused.address,
-                ),
-            ) from None
-        except (OSError, ValueError, UnicodeError):
-            raise ValidationFailed(
-                "url",
-                _("No address was found for %(host)s: check the name.", host=host),
-            ) from None
+    host, port = target
+    try:
+        outbound.check_target(host, port)
+    except outbound.InternalTarget as refused:
+        raise ValidationFailed(
+            "url",
+            _(
+                "%(host)s is an address inside the network (%(address)s): webhooks are "
+                "sent only to systems reachable from the internet.",
+                host=host,
+                address=refused.address,
+            ),
+        ) from None
+    except (OSError, ValueError, UnicodeError):
+        raise ValidationFailed(
+            "url",
+            _("No address was found for %(host)s: check the name.", host=host),
+        ) from None
     return url
 
 

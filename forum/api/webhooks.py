@@ -9,11 +9,11 @@ Every request carries ``X-Forum-Signature: t=<unix time>,v1=<hex>``, where the h
 HMAC-SHA256, keyed with the webhook's secret, of ``<unix time>.`` followed by the body's bytes.
 A receiver recomputes it, compares in constant time and refuses old timestamps (replays).
 
-Only addresses on the internet are sent anything: the host is resolved at each delivery, an
-internal answer (loopback, private, link-local, reserved) fails the delivery, and the
-connection goes to the address that was checked. Redirects are not followed, and no proxy
-from the environment is used. ``WEBHOOK_ALLOW_INTERNAL`` lifts the check (tests, a receiver
-on the same machine).
+Only addresses on the internet are sent anything (forum.core.outbound): the host is resolved
+at each delivery, an internal answer (loopback, private, link-local, reserved) fails the
+delivery, and the connection goes to the address that was checked. Redirects are not
+followed, and no proxy from the environment is used. ``OUTBOUND_ALLOW_INTERNAL`` lifts the
+check (tests, a receiver on the same machine).
 """
 
 from __future__ import annotations
@@ -21,9 +21,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-import http.client
 import json
-import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -36,7 +34,7 @@ from sqlalchemy.orm import Session
 from forum.api import services
 from forum.api.models import DeliveryState, WebhookDelivery
 from forum.api.schemas import PostSchema
-from forum.core import signals
+from forum.core import outbound, signals
 from forum.core.db import utc_now
 from forum.core.mail import backoff
 from forum.extensions import db
@@ -177,71 +175,6 @@ def _claim(delivery_id: int, now: datetime) -> bool:
     return result.rowcount == 1
 
 
-class _CheckedHTTPConnection(http.client.HTTPConnection):
-    """Connects to the address ``public_address`` checked, not to a second lookup's."""
-
-    def __init__(self, *args, allow_internal: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.allow_internal = allow_internal
-
-    def _open_socket(self) -> socket.socket:
-        address = (
-            self.host if self.allow_internal else services.public_address(self.host, self.port)
-        )
-        return socket.create_connection((address, self.port), self.timeout, self.source_address)
-
-    def connect(self) -> None:
-        self.sock = self._open_socket()
-
-
-class _CheckedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, *args, allow_internal: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.allow_internal = allow_internal
-
-    _open_socket = _CheckedHTTPConnection._open_socket
-
-    def connect(self) -> None:
-        # The certificate is checked against the name, as for any https request.
-        self.sock = self._context.wrap_socket(self._open_socket(), server_hostname=self.host)
-
-
-class _CheckedHTTPHandler(urllib.request.HTTPHandler):
-    def __init__(self, allow_internal: bool):
-        super().__init__()
-        self.allow_internal = allow_internal
-
-    def http_open(self, req):
-        connection = functools.partial(_CheckedHTTPConnection, allow_internal=self.allow_internal)
-        return self.do_open(connection, req)
-
-
-class _CheckedHTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, allow_internal: bool):
-        super().__init__()
-        self.allow_internal = allow_internal
-
-    def https_open(self, req):
-        connection = functools.partial(_CheckedHTTPSConnection, allow_internal=self.allow_internal)
-        return self.do_open(connection, req, context=self._context)
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A 3xx is the receiver's answer (a failure), not an address to go to next."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-def _opener(allow_internal: bool) -> urllib.request.OpenerDirector:
-    return urllib.request.build_opener(
-        urllib.request.ProxyHandler({}),
-        _CheckedHTTPHandler(allow_internal),
-        _CheckedHTTPSHandler(allow_internal),
-        _NoRedirects(),
-    )
-
-
 def _post(delivery: WebhookDelivery, now: datetime) -> int:
     """POST the delivery; returns the HTTP status (raises OSError when nobody answers, and
     InternalTarget when the host is inside the network)."""
@@ -259,15 +192,15 @@ def _post(delivery: WebhookDelivery, now: datetime) -> int:
         },
     )
     timeout = current_app.config.get("WEBHOOK_TIMEOUT", 10)
-    opener = _opener(services.internal_targets_allowed())
     try:
-        # An admin's http(s) URL; the handlers check the address it resolves to.
-        with opener.open(request, timeout=timeout) as response:  # nosec B310
+        # An admin's http(s) URL; the opener checks the address it resolves to. A 3xx is the
+        # receiver's answer (a failure), not an address to go to next.
+        with outbound.opener(max_redirects=0).open(request, timeout=timeout) as response:  # nosec B310
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
     except urllib.error.URLError as error:
-        if isinstance(error.reason, services.InternalTarget):
+        if isinstance(error.reason, outbound.InternalTarget):
             raise error.reason from None
         raise
 
@@ -295,7 +228,7 @@ def send_due(now: datetime | None = None, limit: int = 100) -> DeliveryReport:
         try:
             status = _post(delivery, now)
             error = "" if 200 <= status < 300 else f"HTTP {status}"
-        except services.InternalTarget as failure:
+        except outbound.InternalTarget as failure:
             # Asking again would be refused again: the delivery fails at once.
             status, error, refused = None, f"Refused: {failure}", True
         except (OSError, ValueError) as failure:

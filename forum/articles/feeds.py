@@ -28,6 +28,7 @@ from forum.articles.importing import (
     max_bytes,
 )
 from forum.articles.models import Feed
+from forum.core import outbound
 from forum.core.db import utc_now
 from forum.core.errors import ValidationFailed
 from forum.extensions import db
@@ -58,12 +59,35 @@ def add_feed(actor: User, url: str, now: datetime | None = None) -> Feed:
         raise ValidationFailed(
             "url", _("Feed addresses are limited to %(limit)s characters.", limit=MAX_URL)
         )
+    _refuse_internal(url)
     if db.session.scalar(select(Feed.id).where(Feed.url == url)) is not None:
         raise ValidationFailed("url", _("This feed is followed already."))
     feed = Feed(url=url, created_at=now or utc_now())
     db.session.add(feed)
     db.session.flush()
     return feed
+
+
+def _refuse_internal(url: str) -> None:
+    """An address inside the network is refused now, beside the field (each poll checks it
+    again, and every redirect, since a name can point elsewhere later)."""
+    host, port = outbound.host_and_port(url)
+    try:
+        outbound.check_target(host, port)
+    except outbound.InternalTarget as refused:
+        raise ValidationFailed(
+            "url",
+            _(
+                "%(host)s is an address inside the network (%(address)s): feeds are read "
+                "only from systems reachable from the internet.",
+                host=host,
+                address=refused.address,
+            ),
+        ) from None
+    except (OSError, UnicodeError):
+        raise ValidationFailed(
+            "url", _("No address was found for %(host)s: check the feed’s address.", host=host)
+        ) from None
 
 
 def remove_feed(actor: User, feed: Feed) -> None:

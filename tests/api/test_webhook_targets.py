@@ -1,7 +1,7 @@
 """Webhooks reach only the internet: an address inside the network (loopback, private,
 link-local such as a cloud's metadata service, reserved, localhost names) is refused when an
 admin saves it, beside the field with the text kept, and again when a delivery is sent, where
-the host is resolved anew. Redirects are not followed. WEBHOOK_ALLOW_INTERNAL lifts it."""
+the host is resolved anew. Redirects are not followed. OUTBOUND_ALLOW_INTERNAL lifts it."""
 
 from __future__ import annotations
 
@@ -164,7 +164,7 @@ def test_a_localhost_name_is_refused_at_delivery(admin):
 
 def test_redirects_are_not_followed(app, admin, receiver, monkeypatch):
     """Even with internal targets allowed, a 3xx is the answer: its Location is not asked."""
-    monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_INTERNAL", True)
+    monkeypatch.setitem(app.config, "OUTBOUND_ALLOW_INTERNAL", True)
     redirecting = Receiver(status=302, location=receiver.url)
     try:
         services.create_webhook(admin, redirecting.url, ["post.created"])
@@ -180,7 +180,7 @@ def test_redirects_are_not_followed(app, admin, receiver, monkeypatch):
 
 
 def test_the_setting_allows_internal_targets(app, admin, receiver, monkeypatch):
-    monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_INTERNAL", True)
+    monkeypatch.setitem(app.config, "OUTBOUND_ALLOW_INTERNAL", True)
     services.create_webhook(admin, receiver.url, ["post.created"])
     db.session.commit()
     services.queue_event(db.session(), "post.created", lambda: {"post": None})

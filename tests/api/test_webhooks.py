@@ -58,7 +58,7 @@ class Receiver:
 @pytest.fixture(autouse=True)
 def _internal_targets_allowed(app, monkeypatch):
     """The receiver listens on loopback, which webhooks refuse unless the setting allows it."""
-    monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_INTERNAL", True)
+    monkeypatch.setitem(app.config, "OUTBOUND_ALLOW_INTERNAL", True)
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Followed feeds: the admin page, and the worker's conditional polls against a real HTTP
-server on 127.0.0.1."""
+server on 127.0.0.1 (which OUTBOUND_ALLOW_INTERNAL lets the fetcher reach; the refusal of
+internal addresses is in test_feed_targets.py)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ class Served:
     status: int = 200
     delay: float = 0.0
     chunked: bool = False
+    redirects: dict[str, str] = field(default_factory=dict)  # path -> Location
     requests: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -45,7 +47,13 @@ class Blog(BaseHTTPRequestHandler):
 
     def do_GET(self):  # noqa: N802 - the name http.server calls
         served = self.server.served
-        served.requests.append(dict(self.headers))
+        served.requests.append({"path": self.path, **self.headers})
+        if self.path in served.redirects:
+            self.send_response(301)
+            self.send_header("Location", served.redirects[self.path])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         time.sleep(served.delay)
         if served.status != 200:
             self.send_response(served.status)
@@ -79,7 +87,10 @@ class Blog(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def blog():
+def blog(app, monkeypatch):
+    """The blog listens on loopback, which the fetcher refuses unless the setting allows it:
+    the fixture opts in, for this module and for those that borrow it."""
+    monkeypatch.setitem(app.config, "OUTBOUND_ALLOW_INTERNAL", True)
     server = ThreadingHTTPServer(("127.0.0.1", 0), Blog)
     server.daemon_threads = True
     server.served = Served()
@@ -199,6 +210,34 @@ def test_forum_import_reads_a_url(app, blog):
     assert result.exit_code == 0, result.output
     assert "2 created, 0 updated, 1 skipped, 0 failed." in result.stdout
     assert blog.served.requests[0]["User-Agent"] == "Forum feed importer"
+
+
+def test_a_feed_that_moved_is_followed_through_its_redirects(blog, admin):
+    """A blog that moved answers 301; the poll follows it (a few hops at most), conditional
+    GET included, and keeps the address the admin gave."""
+    blog.served.redirects = {"/old": url_of(blog, "/moved"), "/moved": "/feed/"}
+    feed = feeds.add_feed(admin, url_of(blog, "/old"), now=NOW)
+    db.session.commit()
+
+    [first] = feeds.poll_due_feeds(NOW)
+    [second] = feeds.poll_due_feeds(LATER)
+
+    assert (first.status, second.status) == ("imported", "not modified")
+    assert [r["path"] for r in blog.served.requests] == ["/old", "/moved", "/feed/"] * 2
+    assert blog.served.requests[-1]["If-None-Match"] == '"v1"'
+    db.session.refresh(feed)
+    assert feed.url == url_of(blog, "/old") and count(Article) == 2
+
+
+def test_a_redirect_loop_stops_after_a_few_hops(blog, followed):
+    blog.served.redirects = {f"/feed/{'x' * n}": f"/feed/{'x' * (n + 1)}" for n in range(10)}
+    blog.served.redirects["/feed/"] = "/feed/x"
+
+    [result] = feeds.poll_due_feeds(NOW)
+
+    assert result.status == "failed"
+    assert result.message == "More than 3 redirects."
+    assert len(blog.served.requests) == 4
 
 
 # The admin page ------------------------------------------------------------------------------
