@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy import delete, func, or_, select, update
 
-from forum.accounts import permissions, queries
+from forum.accounts import permissions
 from forum.accounts.models import DigestFrequency, Role, User, UserStatus
 from forum.admin.settings import get_setting
 from forum.core.db import utc_now
@@ -275,10 +275,10 @@ def _scrub_mentions(name: str) -> None:
 def _keep_organisers(actor: User, user: User) -> None:
     """Every group keeps an organiser: the account of a group's only organiser stays until
     someone else is appointed (by the organiser, or by an administrator in the admin area)."""
-    groups = queries.groups_only_organised_by(user)
-    if not groups:
+    kept = groups.lock_groups_only_organised_by(user)
+    if not kept:
         return
-    names = ", ".join(group.name for group in groups)
+    names = ", ".join(group.name for group in kept)
     if permissions.is_self(actor, user):
         message = _(
             "You are the only organiser of %(groups)s. Make another member an organiser "

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, select
 
 from forum.accounts.models import User
-from forum.admin.models import GroupArchive
 from forum.core.errors import NotVisible
 from forum.extensions import db
-from forum.groups.models import Group, MemberRole, Membership, MemberState
+
+# Which groups keep a member's account (they are its only organiser) is the groups' rule;
+# named here too because the privacy page reads it with the rest of the account.
+from forum.groups.queries import groups_only_organised_by as groups_only_organised_by
 
 
 def get_user_for_session(session_id: str) -> User | None:
@@ -43,28 +44,3 @@ def get_profile(username: str) -> User:
     if user is None or user.is_deleted:
         raise NotVisible(_("There is no member with that name."))
     return user
-
-
-def groups_only_organised_by(user: User) -> list[Group]:
-    """The groups that would have no organiser without ``user``: the active groups where they
-    are the one active organiser. (An archived group is run by nobody any more.)"""
-    other = aliased(Membership)
-    return list(
-        db.session.scalars(
-            select(Group)
-            .join(Membership, Membership.group_id == Group.id)
-            .where(
-                Membership.user_id == user.id,
-                Membership.role == MemberRole.ORGANISER,
-                Membership.state == MemberState.ACTIVE,
-                ~exists().where(GroupArchive.group_id == Group.id),
-                ~exists().where(
-                    other.group_id == Group.id,
-                    other.user_id != user.id,
-                    other.role == MemberRole.ORGANISER,
-                    other.state == MemberState.ACTIVE,
-                ),
-            )
-            .order_by(Group.name)
-        )
-    )

@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from forum.accounts.models import Role
 from forum.admin.settings import MAX_DAYS, MAX_DESCRIPTION, MAX_SITE_NAME, REGISTRATION_LABELS
 from forum.core.forms import Form
-from forum.groups.models import JoinPolicy, Visibility
+from forum.groups.forms import JOIN_LABELS, VISIBILITY_LABELS
 from forum.moderation.models import Mode
 
 MODE_LABELS = {
@@ -133,20 +133,14 @@ class GroupForm(Form):
         validators=[DataRequired(message=_l("Give the group a name.")), Length(max=200)],
     )
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
+    # The groups' own names for these, so the admin area and the group's settings agree.
     visibility = SelectField(
         _l("Who can see the group"),
-        choices=[
-            SelectChoice(Visibility.PUBLIC.value, _l("Everyone")),
-            SelectChoice(Visibility.MEMBERS.value, _l("Members only")),
-        ],
+        choices=[SelectChoice(k.value, v) for k, v in VISIBILITY_LABELS.items()],
     )
     join_policy = SelectField(
         _l("How people join"),
-        choices=[
-            SelectChoice(JoinPolicy.OPEN.value, _l("Open: anyone can join")),
-            SelectChoice(JoinPolicy.REQUEST.value, _l("By request: organisers approve")),
-            SelectChoice(JoinPolicy.INVITE.value, _l("By invitation only")),
-        ],
+        choices=[SelectChoice(k.value, v) for k, v in JOIN_LABELS.items()],
     )
 
 

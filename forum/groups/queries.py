@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, exists, func, or_, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from forum.accounts.models import User
 from forum.accounts.permissions import is_admin, is_signed_in
+from forum.admin.models import GroupArchive
 from forum.articles.models import Article, article_groups
 from forum.core.errors import NotVisible
 from forum.core.pagination import Page, paginate
@@ -623,3 +624,37 @@ def sessions_going_to(user_id: int, since: datetime) -> list[GroupSession]:
             .order_by(GroupSession.starts_at, GroupSession.id)
         )
     )
+
+
+def groups_only_organised_by(user: User, group: Group | None = None) -> list[Group]:
+    """The groups (``group``, or every group) that would have no organiser without ``user``:
+    where they are an active organiser and no one else is. Both "a group keeps an
+    organiser" checks ask this: an organiser leaving or stepping down, and an account being
+    deleted (by its owner or an administrator).
+
+    An archived group is left out, on both paths: nobody runs it any more (it takes no new
+    members, holds no sessions, its discussions are closed), so there is nothing an organiser
+    would be kept for, and its last organiser may leave, step down or delete their account.
+    """
+    mine = aliased(Membership)
+    other = aliased(Membership)
+    query = (
+        select(Group)
+        .join(mine, mine.group_id == Group.id)
+        .where(
+            mine.user_id == user.id,
+            mine.role == MemberRole.ORGANISER,
+            mine.state == MemberState.ACTIVE,
+            ~exists().where(GroupArchive.group_id == Group.id),
+            ~exists().where(
+                other.group_id == Group.id,
+                other.user_id != user.id,
+                other.role == MemberRole.ORGANISER,
+                other.state == MemberState.ACTIVE,
+            ),
+        )
+        .order_by(Group.name)
+    )
+    if group is not None:
+        query = query.where(Group.id == group.id)
+    return list(db.session.scalars(query))

@@ -27,7 +27,7 @@ from forum.core.text import render_markdown, slugify
 from forum.core.timefmt import is_timezone, local
 from forum.discussions.models import Discussion
 from forum.extensions import db
-from forum.groups import emails, permissions
+from forum.groups import emails, permissions, queries
 from forum.groups.models import (
     Ballot,
     BallotChoice,
@@ -271,16 +271,32 @@ def decline_request(actor: User | None, group: Group, membership: Membership) ->
     emails.queue_request_answered(user, group, approved=False)
 
 
-def _keep_an_organiser(group: Group, leaving: Membership) -> None:
-    others = db.session.scalar(
-        select(func.count(Membership.id)).where(
-            Membership.group_id == group.id,
-            Membership.id != leaving.id,
-            Membership.state == MemberState.ACTIVE,
-            Membership.role == MemberRole.ORGANISER,
-        )
+def lock_groups_only_organised_by(user: User, group: Group | None = None) -> list[Group]:
+    """``queries.groups_only_organised_by``, read under a lock on the groups ``user``
+    organises (or on ``group``) that lasts until the transaction ends.
+
+    Without it two organisers of one group leaving it (or deleting their accounts) at once
+    would each count the other and leave the group with none. A no-op write takes the group
+    rows' lock on PostgreSQL and the database's write lock on SQLite, so the second waits for
+    the first to commit and then counts the organisers that are left. Rows are locked one at
+    a time in id order so two people who organise the same groups cannot deadlock."""
+    mine = select(Membership.group_id).where(
+        Membership.user_id == user.id, Membership.role == MemberRole.ORGANISER
     )
-    if not others:
+    if group is not None:
+        mine = mine.where(Membership.group_id == group.id)
+    for group_id in db.session.scalars(mine.order_by(Membership.group_id)).all():
+        db.session.execute(
+            update(Group)
+            .where(Group.id == group_id)
+            .values(name=Group.name)
+            .execution_options(synchronize_session=False)
+        )
+    return queries.groups_only_organised_by(user, group)
+
+
+def _keep_an_organiser(group: Group, leaving: Membership) -> None:
+    if lock_groups_only_organised_by(leaving.user, group):
         raise ValidationFailed(
             None, _("A group needs an organiser: make someone else an organiser first.")
         )
