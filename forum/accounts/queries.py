@@ -9,10 +9,6 @@ from forum.accounts.models import User
 from forum.core.errors import NotVisible
 from forum.extensions import db
 
-# Which groups keep a member's account (they are its only organiser) is the groups' rule;
-# named here too because the privacy page reads it with the rest of the account.
-from forum.groups.queries import groups_only_organised_by as groups_only_organised_by
-
 
 def get_user_for_session(session_id: str) -> User | None:
     """The user a session or remember-me cookie names, if that session is still current."""

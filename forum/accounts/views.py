@@ -46,6 +46,7 @@ from forum.core.pagination import page_number
 from forum.core.urls import safe_next
 from forum.discussions.queries import posts_by_author
 from forum.extensions import db, limiter
+from forum.groups.queries import groups_only_organised_by
 
 bp = Blueprint("accounts", __name__)
 
@@ -442,7 +443,7 @@ def _privacy_page(user: User, form: DeleteAccountForm, status: int = 200):
         "accounts/privacy.html",
         form=form,
         # Named before the member types their password: they cannot leave these groups yet.
-        sole_organiser_of=queries.groups_only_organised_by(user),
+        sole_organiser_of=groups_only_organised_by(user),
     ), status
 
 
