@@ -172,18 +172,35 @@ def test_the_readers_language_and_time_zone_are_their_own(app, reader, article):
 ACTIONS = ("vote", "reply", "edit", "delete", "feature", "warn", "flag")
 
 
+@pytest.mark.parametrize("in_group", [False, True], ids=["public", "group"])
 @pytest.mark.parametrize("locked", [False, True])
 def test_the_rights_decided_once_a_page_agree_with_the_rules_for_one_post(
-    app, reader, other_reader, unverified, moderator, article, locked
+    app, reader, other_reader, unverified, moderator, article, locked, in_group
 ):
     """ThreadRights decides for a page at once what the per-post rules decide one by one."""
     from flask_login import AnonymousUserMixin
 
+    from forum.groups.models import MemberRole
     from forum.moderation import permissions as moderation_permissions
+    from tests.moderation.conftest import make_group, make_group_discussion, make_membership
 
-    discussion = factories.public_discussion(article)
     banned = factories.make_user("banned@example.org", "Bea Banned")
     moderation.ban_user(moderator, banned, "Spam.")
+    viewers = [AnonymousUserMixin(), reader, other_reader, unverified, banned, moderator]
+    if in_group:
+        # A group's own moderator, a member banned from the group, and readers outside it.
+        group = make_group("Great Decisions Discussion group")
+        discussion = make_group_discussion(article, group)
+        for member in (reader, unverified):
+            make_membership(group, member)
+        group_moderator = factories.make_user("groupmod@example.org", "Gil Groupmod")
+        make_membership(group, group_moderator, MemberRole.MODERATOR)
+        group_banned = factories.make_user("groupban@example.org", "Gus Groupbanned")
+        make_membership(group, group_banned)
+        moderation.ban_from_group(group_moderator, group_banned, group, "Off topic.")
+        viewers += [group_moderator, group_banned]
+    else:
+        discussion = factories.public_discussion(article)
     posts = [
         factories.make_post(discussion, reader, "Published."),
         factories.make_post(discussion, reader, "Pending.", state=PostState.PENDING),
@@ -201,7 +218,7 @@ def test_the_rights_decided_once_a_page_agree_with_the_rules_for_one_post(
         "flag": moderation_permissions.can_flag_post,
     }
     with app.test_request_context():
-        for viewer in (AnonymousUserMixin(), reader, other_reader, unverified, banned, moderator):
+        for viewer in viewers:
             rights = permissions.ThreadRights(viewer, discussion)
             for post in posts:
                 decided = rights.for_post(post)
