@@ -72,7 +72,7 @@ def fetch(
         error.close()
         if error.code == 304:
             return Fetched(304, etag=etag, last_modified=last_modified)
-        if 300 <= error.code < 400:
+        if error.code in (301, 302, 303, 307, 308):  # still redirecting after the last hop
             raise FeedFormatError(f"more than {MAX_REDIRECTS} redirects") from None
         raise FeedFormatError(f"the server answered {error.code}") from None
     except urllib.error.URLError as error:
@@ -98,10 +98,11 @@ def _read_capped(response, max_bytes: int) -> bytes:
 
 
 def _unreachable(reason: object, timeout: float) -> FeedFormatError:
-    if isinstance(reason, outbound.InternalTarget):
+    if isinstance(reason, (outbound.InternalTarget, outbound.RedirectRefused)):
         return FeedFormatError(f"refused: {reason}")
     if isinstance(reason, TimeoutError):
         return FeedFormatError(f"no answer within {timeout:g} seconds")
     if isinstance(reason, OSError) and reason.strerror:
         return FeedFormatError(f"could not be fetched ({reason.strerror.lower()})")
-    return FeedFormatError(f"could not be fetched ({type(reason).__name__})")
+    detail = reason if isinstance(reason, str) else type(reason).__name__
+    return FeedFormatError(f"could not be fetched ({detail})")

@@ -18,8 +18,9 @@ import functools
 import http.client
 import ipaddress
 import socket
+import urllib.error
 import urllib.request
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from flask import current_app
 
@@ -140,13 +141,29 @@ class _CheckedHandler(urllib.request.HTTPHandler, urllib.request.HTTPSHandler):
         return self.do_open(connection, req, context=self._context)
 
 
+class RedirectRefused(OSError):
+    """A redirect to an address that is not http(s) (file:, data:, ftp:…)."""
+
+
 class _Redirects(urllib.request.HTTPRedirectHandler):
-    """Follows at most ``hops`` redirects; each is opened by the checked handler, so its
-    address is checked like the first. Past the limit the 3xx is raised as an HTTPError."""
+    """Follows at most ``hops`` redirects, to http(s) addresses only; each is opened by the
+    checked handler, so its address is checked like the first. Past the limit the 3xx is
+    raised as an HTTPError."""
 
     def __init__(self, hops: int):
         super().__init__()
         self.max_redirections = self.max_repeats = hops
+
+    def http_error_302(self, req, fp, code, msg, headers):
+        location = headers.get("Location") or headers.get("URI") or ""
+        if urlsplit(urljoin(req.full_url, location)).scheme not in ("http", "https"):
+            fp.close()
+            raise urllib.error.URLError(
+                RedirectRefused(f"redirected to {location[:200]}, which is not an http(s) address")
+            )
+        return super().http_error_302(req, fp, code, msg, headers)
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
 
 
 def opener(max_redirects: int = 0) -> urllib.request.OpenerDirector:

@@ -204,3 +204,17 @@ def test_no_proxy_from_the_environment_is_used(app, inside, monkeypatch):
 def test_a_malformed_address_is_not_fetched(app, url):
     with pytest.raises(FeedFormatError, match="starts with http"):
         fetch(url, 1_000_000)
+
+
+@pytest.mark.parametrize("location", ["file:///etc/passwd", "data:,<rss/>", "ftp://127.0.0.1/"])
+def test_a_redirect_to_another_scheme_is_refused(app, monkeypatch, location):
+    monkeypatch.setitem(app.config, "OUTBOUND_ALLOW_INTERNAL", True)
+    blog = Blog(location=location)
+    try:
+        with pytest.raises(FeedFormatError) as refused:
+            fetch(blog.url, 1_000_000)
+    finally:
+        blog.close()
+    assert str(refused.value) == (
+        f"refused: redirected to {location}, which is not an http(s) address"
+    )
