@@ -156,7 +156,7 @@ def check_role(role: Role | str, field: str = "role") -> Role:
         choices = ", ".join(r.value for r in Role)
         raise ValidationFailed(
             field,
-            _("Unknown role %(role)r: choose one of %(choices)s.", role=role, choices=choices),
+            _("Unknown role “%(role)s”: choose one of %(choices)s.", role=role, choices=choices),
         ) from None
 
 

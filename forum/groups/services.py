@@ -194,7 +194,7 @@ def add_member(
         choices = ", ".join(r.value for r in MemberRole)
         raise ValidationFailed(
             "role",
-            _("Unknown role %(role)r: choose one of %(choices)s.", role=role, choices=choices),
+            _("Unknown role “%(role)s”: choose one of %(choices)s.", role=role, choices=choices),
         ) from None
     membership = permissions.membership_of(user, group)
     if membership is not None and membership.state is MemberState.BANNED:
@@ -425,7 +425,7 @@ def _readings(lines: list[str]) -> list[int]:
     for slug in slugs:
         if slug not in found:
             raise ValidationFailed(
-                "readings", _("There is no article %(slug)r on this site.", slug=slug)
+                "readings", _("There is no article “%(slug)s” on this site.", slug=slug)
             )
     return [found[slug] for slug in slugs]
 

@@ -51,7 +51,7 @@ def test_create_refuses_bad_input_with_exit_1(app, reader):
         (["not-an-email", "--password", PASSWORD], "is not an email address"),
         (["reader@example.org", "--password", PASSWORD], "already uses this email address"),
         (["x@example.org", "--password", "short"], "Use at least 10 characters"),
-        (["x@example.org", "--password", PASSWORD, "--role", "king"], "Unknown role 'king'"),
+        (["x@example.org", "--password", PASSWORD, "--role", "king"], "Unknown role “king”"),
     ]
     for args, message in cases:
         result = run(app, "create", args[0], "--name", "Some One", *args[1:])
@@ -68,7 +68,7 @@ def test_promote(app, reader):
 
     result = run(app, "promote", "reader@example.org", "emperor")
     assert result.exit_code == 1
-    assert "Unknown role 'emperor': choose one of reader, moderator, admin." in result.output
+    assert "Unknown role “emperor”: choose one of reader, moderator, admin." in result.output
 
     result = run(app, "promote", "nobody@example.org", "admin")
     assert result.exit_code == 1
