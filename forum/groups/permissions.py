@@ -7,10 +7,13 @@ members-only group and everything in it do not exist for others.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
+from flask import g, has_request_context
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from forum.accounts.permissions import is_active_member, is_admin, is_signed_in
 from forum.admin.models import GroupArchive
@@ -32,14 +35,92 @@ from forum.groups.models import (
     Visibility,
 )
 
+# A page asks about the viewer's membership and the group's archive state many times (the
+# view, then every button in the template). A request remembers each answer once read, keyed by
+# (user id, group id) and group id; any write to the database (a flush, a commit, a rollback,
+# or a bulk UPDATE/DELETE) forgets them all, so a service that changes them in the same request
+# is seen by the checks that follow it.
+_READS_KEY = "_group_permission_reads"
+_MISSING = object()
+
+
+def _reads() -> dict | None:
+    if not has_request_context():
+        return None
+    # Added or deleted but not yet flushed: a query would autoflush them, so read afresh.
+    if db.session.new or db.session.deleted:
+        g.pop(_READS_KEY, None)
+    return g.setdefault(_READS_KEY, {})
+
+
+def _forget(*_args) -> None:
+    if has_request_context():
+        g.pop(_READS_KEY, None)
+
+
+def _forget_after_bulk_write(state) -> None:
+    if state.is_update or state.is_delete:
+        _forget()
+
+
+event.listen(Session, "after_flush", _forget)
+event.listen(Session, "after_commit", _forget)
+event.listen(Session, "after_soft_rollback", _forget)
+event.listen(Session, "do_orm_execute", _forget_after_bulk_write)
+
+
+def remember_group_reads(user, group: Group, membership: Membership | None, archived: bool) -> None:
+    """Record what a query already read with the group (see queries.get_group_for), so the
+    permissions below do not read it again during this request."""
+    reads = _reads()
+    if reads is None or group.id is None:
+        return
+    if is_signed_in(user):
+        reads[("membership", user.id, group.id)] = membership
+    reads[("archived", group.id)] = archived
+
 
 def membership_of(user, group: Group) -> Membership | None:
     """The user's membership row in ``group``, whatever its state."""
     if not is_signed_in(user) or group.id is None:
         return None
-    return db.session.scalar(
-        select(Membership).where(Membership.group_id == group.id, Membership.user_id == user.id)
+    return membership_in(user.id, group.id)
+
+
+def membership_in(user_id: int, group_id: int) -> Membership | None:
+    """Someone's membership row in a group, by ids, whatever its state (read once a request)."""
+    reads = _reads()
+    key = ("membership", user_id, group_id)
+    if reads is not None and (known := reads.get(key, _MISSING)) is not _MISSING:
+        return known
+    membership = db.session.scalar(
+        select(Membership).where(Membership.group_id == group_id, Membership.user_id == user_id)
     )
+    if reads is not None:
+        reads[key] = membership
+    return membership
+
+
+def read_memberships(pairs: Iterable[tuple[int, int]]) -> None:
+    """Read the memberships of many (user id, group id) pairs in one query, for a page that
+    asks about each of them (the moderation queue's group bans)."""
+    reads = _reads()
+    if reads is None:
+        return
+    wanted = {pair for pair in pairs if ("membership", *pair) not in reads}
+    if not wanted:
+        return
+    found = {
+        (membership.user_id, membership.group_id): membership
+        for membership in db.session.scalars(
+            select(Membership).where(
+                Membership.user_id.in_({user_id for user_id, _group in wanted}),
+                Membership.group_id.in_({group_id for _user, group_id in wanted}),
+            )
+        )
+    }
+    for pair in wanted:
+        reads[("membership", *pair)] = found.get(pair)
 
 
 def _role_of(user, group: Group) -> MemberRole | None:
@@ -66,7 +147,16 @@ def is_archived(group: Group) -> bool:
     """An admin archived the group (forum.admin): it stays readable, but it takes no new
     members, holds no new sessions or ballots, and its RSVPs, votes and discussions are
     closed (the admin's archiving locks the discussions it had)."""
-    return group.id is not None and db.session.get(GroupArchive, group.id) is not None
+    if group.id is None:
+        return False
+    reads = _reads()
+    key = ("archived", group.id)
+    if reads is not None and key in reads:
+        return reads[key]
+    archived = db.session.get(GroupArchive, group.id) is not None
+    if reads is not None:
+        reads[key] = archived
+    return archived
 
 
 # The group ---------------------------------------------------------------------------------

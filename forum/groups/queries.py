@@ -31,10 +31,16 @@ from forum.groups.models import (
     MemberState,
     Rsvp,
     RsvpStatus,
+    SessionReading,
     SessionStatus,
     Visibility,
 )
-from forum.groups.permissions import can_manage_ballot, can_view_group, can_view_session
+from forum.groups.permissions import (
+    can_manage_ballot,
+    can_view_group,
+    can_view_session,
+    remember_group_reads,
+)
 
 GROUPS_PER_PAGE = 20
 MEMBERS_PER_PAGE = 50
@@ -89,8 +95,25 @@ def find_group_by_slug(slug: str) -> Group | None:
 
 
 def get_group_for(viewer, slug: str) -> Group:
-    group = db.session.scalar(select(Group).where(Group.slug == slug))
-    if group is None or not can_view_group(viewer, group):
+    """The group at ``slug`` if the viewer may see it, read in one query with its archive
+    state and the viewer's membership, which the page's permissions then ask about."""
+    statement = (
+        select(Group, GroupArchive.group_id)
+        .outerjoin(GroupArchive, GroupArchive.group_id == Group.id)
+        .where(Group.slug == slug)
+    )
+    if is_signed_in(viewer):
+        statement = statement.add_columns(Membership).outerjoin(
+            Membership, and_(Membership.group_id == Group.id, Membership.user_id == viewer.id)
+        )
+    row = db.session.execute(statement).first()
+    if row is None:
+        raise NotVisible(_("There is no such group."))
+    group = row[0]
+    remember_group_reads(
+        viewer, group, row[2] if len(row) > 2 else None, archived=row[1] is not None
+    )
+    if not can_view_group(viewer, group):
         raise NotVisible(_("There is no such group."))
     return group
 
@@ -163,7 +186,12 @@ def group_articles(group: Group, page: int) -> Page:
 
 def get_session_for(viewer, group: Group, session_id: int) -> GroupSession:
     """A session of ``group`` (already checked visible to the viewer)."""
-    session = db.session.get(GroupSession, session_id)
+    # The readings come with it: every page of a session lists them, each with its article.
+    session = db.session.get(
+        GroupSession,
+        session_id,
+        options=[joinedload(GroupSession.readings).joinedload(SessionReading.article)],
+    )
     if session is None or session.group_id != group.id or not can_view_session(viewer, session):
         raise NotVisible(_("There is no such session."))
     return session
@@ -209,6 +237,19 @@ def session_discussion(session: GroupSession) -> Discussion:
     if discussion is None:
         raise NotVisible(_("This session has no discussion."))
     return discussion
+
+
+def session_discussion_and_ballot(session: GroupSession) -> tuple[Discussion, Ballot | None]:
+    """The session's discussion and its ballot if it has one, in one query: the session page
+    shows only the ballot's state, so its questions are not read."""
+    row = db.session.execute(
+        select(Discussion, Ballot)
+        .outerjoin(Ballot, Ballot.session_id == Discussion.session_id)
+        .where(Discussion.session_id == session.id)
+    ).first()
+    if row is None:
+        raise NotVisible(_("This session has no discussion."))
+    return row[0], row[1]
 
 
 def rsvp_of(viewer, session: GroupSession) -> Rsvp | None:

@@ -142,13 +142,16 @@ def edit_group(slug: str):
 def show_group(slug: str):
     group = queries.get_group_for(current_user, slug)
     now = utc_now()
+    leaders = queries.group_leaders(group)
+    members = queries.group_members(group, 1, queries.MEMBERS_ON_GROUP_PAGE)
     return render_template(
         "groups/show.html",
         group=group,
         membership=permissions.membership_of(current_user, group),
-        leaders=queries.group_leaders(group),
-        members=queries.group_members(group, 1, queries.MEMBERS_ON_GROUP_PAGE),
-        member_count=queries.member_count(group),
+        leaders=leaders,
+        members=members,
+        # Every active member is a leader or counted in the members' page total.
+        member_count=len(leaders) + members.total,
         upcoming=queries.upcoming_sessions(group, now),
         past=queries.past_sessions(group, now, limit=5),
         discussions=queries.group_discussions(group),
@@ -410,7 +413,7 @@ def _session_at(slug: str, session_id: int) -> tuple[Group, GroupSession]:
 @bp.get("/groups/<slug>/sessions/<int:session_id>")
 def show_session(slug: str, session_id: int):
     group, session = _session_at(slug, session_id)
-    discussion = queries.session_discussion(session)
+    discussion, ballot = queries.session_discussion_and_ballot(session)
     thread = thread_page(
         current_user,
         discussion,
@@ -430,7 +433,7 @@ def show_session(slug: str, session_id: int):
         if permissions.can_see_rsvps(current_user, session)
         else [],
         rsvp_form=RsvpForm(data={"status": rsvp.status.value} if rsvp else None),
-        ballot=queries.session_ballot(session),
+        ballot=ballot,
         archived=permissions.is_archived(group),
         now=utc_now(),
     )

@@ -20,6 +20,7 @@ from forum.core.timefmt import local
 from forum.discussions.models import Discussion, Post
 from forum.extensions import db
 from forum.groups.models import Group, MemberRole, Membership, MemberState
+from forum.groups.permissions import membership_in
 from forum.moderation.models import AuthorWarning, Penalty, PenaltyKind, Policy
 
 GROUP_MODERATOR_ROLES = (MemberRole.MODERATOR, MemberRole.ORGANISER)
@@ -254,9 +255,8 @@ def require_acknowledge_warning(user, warning: AuthorWarning) -> None:
 
 
 def _group_membership(user, group_id: int) -> Membership | None:
-    return db.session.scalar(
-        select(Membership).where(Membership.group_id == group_id, Membership.user_id == user.id)
-    )
+    # Remembered for the request, and read for a whole page at once by the queue.
+    return membership_in(user.id, group_id)
 
 
 def is_banned_from_group(user, group_id: int | None) -> bool:

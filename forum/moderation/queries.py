@@ -21,6 +21,7 @@ from forum.discussions.models import Discussion, Post, PostState
 from forum.discussions.permissions import can_view_post
 from forum.extensions import db
 from forum.groups.models import Group
+from forum.groups.permissions import read_memberships
 from forum.moderation.models import Action, AuditEntry, AuthorWarning, FeaturedPost, Flag, Policy
 from forum.moderation.permissions import (
     can_moderate_post,
@@ -190,7 +191,8 @@ def moderation_queue(
 
 
 def _with_context(posts: list[Post]) -> list[QueueItem]:
-    """Parents, flags and the authors' histories of a page's posts: one query each."""
+    """Parents, flags, the authors' histories and their group memberships of a page's posts:
+    one query each."""
     if not posts:
         return []
     parent_ids = {post.parent_id for post in posts if post.parent_id}
@@ -209,6 +211,11 @@ def _with_context(posts: list[Post]) -> list[QueueItem]:
     ):
         flags[flag.post_id].append(flag)
     histories = author_histories([post.author for post in posts])
+    # Whether each author may be banned from the group of their post depends on their role
+    # there: read for the whole page here, not once per post by the permission.
+    read_memberships(
+        (post.author_id, post.discussion.group_id) for post in posts if post.discussion.group_id
+    )
     return [
         QueueItem(
             post=post,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -13,12 +14,18 @@ from forum.core.errors import PermissionDenied, ValidationFailed
 from forum.discussions import services as discussions
 from forum.discussions.models import Post, PostRevision, PostState
 from forum.extensions import db
+from forum.groups.models import MemberRole
 from forum.moderation import queries, services
 from forum.moderation.models import Action, AuditEntry
 from forum.notifications.models import Notification
 from tests import factories
 from tests.conftest import count_queries, login, post_form
-from tests.moderation.conftest import make_pending
+from tests.moderation.conftest import (
+    make_group,
+    make_group_discussion,
+    make_membership,
+    make_pending,
+)
 
 
 @pytest.fixture
@@ -297,6 +304,50 @@ def test_the_first_page_costs_the_same_queries_however_many_items(
         html = queue_page(client)
     assert html.count('class="queue-item"') == queries.ITEMS_PER_PAGE
     assert len(many) == len(few)
+
+
+@pytest.mark.parametrize("viewer", ["site moderator", "group moderator"])
+def test_the_queue_of_group_posts_costs_the_same_queries_with_2_and_20_items(
+    client, moderator, article, viewer
+):
+    """Whether each author may be banned from their post's group is read for the whole page
+    at once, not once per post."""
+    groups = [make_group(f"Reading circle {n}") for n in range(3)]
+    discussions = [make_group_discussion(article, group) for group in groups]
+    group_moderator = factories.make_user("circlemod@example.org", "Cy Circlemod")
+    for group in groups:
+        make_membership(group, group_moderator, MemberRole.MODERATOR)
+    login(client, moderator if viewer == "site moderator" else group_moderator)
+
+    def add(start: int, count: int) -> None:
+        for n in range(start, start + count):
+            author = factories.make_user(f"circle{n}@example.org", f"Circle Author {n}")
+            group = groups[n % 3]
+            if n % 4 == 1:
+                # A moderator of the group is not banned from it by their colleagues.
+                make_membership(group, author, MemberRole.MODERATOR)
+            elif n % 4 == 2:
+                make_membership(group, author)
+            make_pending(discussions[n % 3], author, f"Held in a circle {n}")
+
+    def page() -> tuple[int, str]:
+        with count_queries() as statements:
+            html = queue_page(client)
+        return len(statements), html
+
+    add(0, 2)
+    few, html = page()
+    assert html.count('class="queue-item"') == 2
+    assert "Ban Circle Author 0 from Reading circle 0" in html
+    assert "Ban Circle Author 1 from" not in html
+    add(2, 18)
+    many, html = page()
+    assert html.count('class="queue-item"') == 20
+    assert len(re.findall(r"Ban Circle Author \d+ from Reading circle", html)) == 15
+    assert "Ban Circle Author 17 from Reading circle 2" not in html
+    assert "Ban Circle Author 18 from Reading circle 0" in html
+    assert many == few
+    assert few <= 12
 
 
 def test_a_held_reply_tells_the_parents_author_only_once_approved(
