@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from forum.accounts.models import User
 from forum.discussions.services import post_reply, set_following
 from forum.extensions import db
 from forum.notifications import jobs
@@ -27,12 +28,14 @@ def test_the_reply_queues_a_job_and_the_worker_tells_everyone_once(
     app, reader, other_reader, tmp_path, monkeypatch
 ):
     monkeypatch.setenv("FORUM_INSTANCE_PATH", str(tmp_path))
+    # Read in the test's own context: touched inside the other app's, the test's session would
+    # borrow a connection of that app's engine and keep it past its disposal.
+    reader_id, other_id = reader.id, other_reader.id
     web = make_mail_app(app, "locmem://")
     with web.app_context():
         huey = jobs.get_huey(web)
-        reader_id, other_id = reader.id, other_reader.id
         follower = factories.make_user("follower@example.org", "Fay Follower")
-        author, replier = db.session.merge(reader), db.session.merge(other_reader)
+        author, replier = db.session.get(User, reader_id), db.session.get(User, other_id)
         trust(author, replier)
         discussion = factories.public_discussion(factories.make_article())
         set_following(follower, discussion, True)
@@ -66,10 +69,11 @@ def test_a_rolled_back_or_held_post_queues_nothing(
     app, reader, other_reader, tmp_path, monkeypatch
 ):
     monkeypatch.setenv("FORUM_INSTANCE_PATH", str(tmp_path))
+    reader_id = reader.id
     web = make_mail_app(app, "locmem://")
     with web.app_context():
         huey = jobs.get_huey(web)
-        author = db.session.merge(reader)
+        author = db.session.get(User, reader_id)
         trust(author)
         discussion = factories.public_discussion(factories.make_article())
         db.session.commit()
