@@ -19,13 +19,8 @@ from forum.accounts.models import Role
 from forum.admin.settings import MAX_DAYS, MAX_DESCRIPTION, MAX_SITE_NAME, REGISTRATION_LABELS
 from forum.core.forms import Form
 from forum.groups.forms import JOIN_LABELS, VISIBILITY_LABELS
-from forum.moderation.models import Mode
+from forum.moderation.forms import MODE_LABELS
 
-MODE_LABELS = {
-    Mode.NEW_USERS: _l("Hold posts of new members until enough of theirs were approved"),
-    Mode.ALL: _l("Hold every post for review (pre-moderation)"),
-    Mode.NONE: _l("Publish at once and rely on flags (post-moderation)"),
-}
 # How a role is named in the admin's lists and messages (the stored value stays English).
 ROLE_NAMES = {
     Role.READER: _l("reader"),

@@ -112,7 +112,7 @@ class BanForm(Form):
 
 
 MODE_LABELS = {
-    Mode.NEW_USERS: _l("Hold posts of new users until enough of theirs were approved"),
+    Mode.NEW_USERS: _l("Hold posts of new members until enough of theirs were approved"),
     Mode.ALL: _l("Hold every post for review (pre-moderation)"),
     Mode.NONE: _l("Publish at once and rely on flags (post-moderation)"),
 }
