@@ -104,6 +104,11 @@ def render_email(template: str, **context) -> tuple[str, str, str]:
     return subject, str(text_module).strip() + "\n", html
 
 
+def in_language_of(user_id: int | None):
+    """Write what follows (an email, a line stored for someone) in that account's language."""
+    return force_locale(recipient_language(user_id))
+
+
 def recipient_language(user_id: int | None) -> str:
     """The language to write to this account in: its saved choice, else English."""
     if user_id is None:
@@ -141,7 +146,7 @@ def queue_email(
     language of the request that happens to send it: a French reader's reply notifies
     English readers in English.
     """
-    with force_locale(recipient_language(user_id)):
+    with in_language_of(user_id):
         subject, text, html = render_email(template, **context)
     # ``now`` dates the email as its cause (a digest run told another time); it is due at
     # once all the same, never held back until a time the clock has not reached.

@@ -23,14 +23,13 @@ from functools import cache
 from urllib.parse import quote
 
 from babel.dates import get_day_names, get_month_names
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from forum.accounts.models import User
 from forum.core.db import utc_now
 from forum.core.i18n import current_language
-from forum.core.mail import queue_email, recipient_language
+from forum.core.mail import in_language_of, queue_email
 from forum.core.timefmt import local
 from forum.extensions import db
 from forum.groups.models import (
@@ -83,11 +82,6 @@ def _when(session: GroupSession, user: User) -> str:
     return text
 
 
-def _in_language_of(user: User):
-    """Write what follows in ``user``'s language."""
-    return force_locale(recipient_language(user.id))
-
-
 def _about_session(
     users: list[User],
     kind: Kind,
@@ -102,7 +96,7 @@ def _about_session(
     wishes = email_wishes([u.id for u in users], kind)
     made = []
     for user in users:
-        with _in_language_of(user):
+        with in_language_of(user.id):
             when = _when(session, user)
             detail = line(when)
         note = notify(
@@ -129,7 +123,7 @@ def _about_session(
 
 
 def queue_join_request(organiser: User, group: Group, requester: User) -> None:
-    with _in_language_of(organiser):
+    with in_language_of(organiser.id):
         line = _("%(name)s asks to join %(group)s.", name=requester.display_name, group=group.name)
     notify(
         organiser,
@@ -147,7 +141,7 @@ def queue_join_request(organiser: User, group: Group, requester: User) -> None:
 
 
 def queue_request_answered(user: User, group: Group, approved: bool) -> None:
-    with _in_language_of(user):
+    with in_language_of(user.id):
         if approved:
             line = _("Your request to join %(group)s was approved. Welcome!", group=group.name)
         else:
@@ -308,7 +302,7 @@ def queue_reminder(
     """The day-before reminder with the readings, once per person and session (None if they
     have had it: the notification's key holds across runs and workers)."""
     titles = ", ".join(reading.article.title for reading in session.readings)
-    with _in_language_of(user):
+    with in_language_of(user.id):
         when = _when(session, user)
         line = _(
             "Tomorrow: “%(title)s” of %(group)s, %(when)s.",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask_babel import LazyString, force_locale, format_number
+from flask_babel import LazyString, format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 from forum.accounts.models import User, UserStatus
 from forum.core.db import utc_now
 from forum.core.errors import PermissionDenied, ValidationFailed
-from forum.core.mail import recipient_language
+from forum.core.mail import in_language_of
 from forum.discussions import services as discussions
 from forum.discussions.models import Discussion, Post, PostState
 from forum.extensions import db
@@ -146,7 +146,7 @@ def told_key(kind: Kind, post: Post) -> str:
 def tell_author(post: Post, kind: Kind, now: datetime, detail: str = "", **options) -> None:
     """Tell the author where their post stands, on the site and (by their choice) by email.
     The detail is stored with the notification: it is written in the author's language."""
-    with force_locale(recipient_language(post.author_id)):
+    with in_language_of(post.author_id):
         detail = str(detail)
     notify(
         post.author, kind, post=post, detail=detail, now=now, once_key=told_key(kind, post),

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from flask import current_app
-from flask_babel import LazyString, force_locale, format_number, ngettext
+from flask_babel import LazyString, format_number, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -24,8 +24,8 @@ from forum.core.mail import (
     OUTBOX_QUEUED,
     OutboxMessage,
     OutboxState,
+    in_language_of,
     queue_email,
-    recipient_language,
 )
 from forum.core.timefmt import local, spoken_time
 from forum.discussions.models import Follow, Post
@@ -369,7 +369,7 @@ def send_queue_alerts(now: datetime | None = None) -> list[Notification]:
             continue
         day = local(now, user.timezone).date().isoformat()
         # The line on the site is stored: written once, in the moderator's language.
-        with force_locale(recipient_language(user.id)):
+        with in_language_of(user.id):
             detail = ngettext(
                 "%(num)d post waits in your moderation queue (your alert is set at %(threshold)d).",
                 "%(num)d posts wait in your moderation queue (your alert is set at %(threshold)d).",
@@ -443,7 +443,7 @@ def notify_ballots(now: datetime | None = None) -> list[Notification]:
             continue
         names = {"title": ballot.session.title, "group": ballot.session.group.name}
         # The line on the site is stored: written once, in the member's language.
-        with force_locale(recipient_language(user.id)):
+        with in_language_of(user.id):
             if kind == Kind.BALLOT_OPENED:
                 line = _(
                     "The ballot on “%(title)s” of %(group)s is open: say what you think.", **names
