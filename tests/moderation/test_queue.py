@@ -362,7 +362,9 @@ def test_a_held_reply_tells_the_parents_author_only_once_approved(
         return [
             (note.kind, note.post_id)
             for note in db.session.scalars(
-                select(Notification).where(Notification.user_id == user.id)
+                select(Notification)
+                .where(Notification.user_id == user.id)
+                .order_by(Notification.id)
             )
         ]
 
