@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Row, Select, and_, bindparam, func, literal_column, null, or_, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from forum.articles.models import Article, Feed
+from forum.accounts.permissions import is_admin, is_signed_in
+from forum.articles.models import Article, Feed, Reading, article_groups
 from forum.articles.permissions import can_edit_articles
 from forum.core.errors import NotVisible
 from forum.core.pagination import Page, paginate
 from forum.discussions.models import Discussion, Post, PostState
 from forum.extensions import db
+from forum.groups import queries as group_queries
 from forum.groups.models import Group, GroupSession
 
 FEED_SIZE = 20
@@ -65,6 +69,99 @@ def get_article_for(viewer, slug: str) -> Article:
     if article is None:
         raise NotVisible(_("There is no such article."))
     return article
+
+
+class GroupLink(NamedTuple):
+    name: str
+    slug: str
+
+
+@dataclass
+class ArticlePage:
+    """What the article page shows around its thread."""
+
+    article: Article
+    # The article's public discussion, and the groups' discussions of it the viewer may see,
+    # busiest first.
+    discussion: Discussion
+    group_discussions: list[Discussion]
+    # "To read more on this topic" (rows of text, url) and the groups that discuss the article,
+    # as plain rows: the page only shows them.
+    readings: list[Row]
+    groups: list[GroupLink]
+
+
+_ARTICLE_ID = bindparam("article_id")
+READING, GROUP = 0, 1
+# The further reading and the article's groups in one statement: (kind, position, text, url)
+# with a group's name as its text and its slug as its url. Built once: it never changes.
+_READINGS_AND_GROUPS = (
+    select(literal_column(str(READING)).label("kind"), Reading.position, Reading.text, Reading.url)
+    .where(Reading.article_id == _ARTICLE_ID)
+    .union_all(
+        select(literal_column(str(GROUP)), null(), Group.name, Group.slug)
+        .join(article_groups, article_groups.c.group_id == Group.id)
+        .where(article_groups.c.article_id == _ARTICLE_ID)
+    )
+    .order_by("kind", "position", "text")
+)
+
+
+_ARTICLE_PAGE_STATEMENTS: dict[tuple[bool, bool, bool], Select] = {}
+
+
+def _article_page_statement(viewer) -> Select:
+    """The article at :slug with the discussions of it the viewer may see, each with its
+    group. What a viewer may see decides the statement's shape and their id is a parameter,
+    so it is built once per kind of viewer: building it cost more than running it."""
+    kind = (can_edit_articles(viewer), is_admin(viewer), is_signed_in(viewer))
+    statement = _ARTICLE_PAGE_STATEMENTS.get(kind)
+    if statement is None:
+        statement = _ARTICLE_PAGE_STATEMENTS[kind] = (
+            _visible_to(
+                viewer,
+                select(Discussion)
+                .join(Article, Article.id == Discussion.article_id)
+                .outerjoin(Group, Group.id == Discussion.group_id),
+            )
+            .where(
+                Article.slug == bindparam("slug"),
+                group_queries.article_discussions_seen_by(viewer, bindparam("viewer_id")),
+            )
+            .options(
+                contains_eager(Discussion.article).defer(Article.body_md),
+                contains_eager(Discussion.group),
+            )
+            .order_by(Discussion.post_count.desc(), func.lower(Group.name))
+        )
+    return statement
+
+
+def get_article_page(viewer, slug: str) -> ArticlePage:
+    """The article at ``slug`` with its discussions, further reading and groups, in two
+    statements whatever their number (the page's budget is twelve, and the thread needs most);
+    404 if the viewer may not see the article.
+
+    The first reads the article with its discussions the viewer may see (each with its group),
+    the second the reading and the groups as plain rows. The article's markdown and figures are
+    not read: the page shows the HTML, which has the figures in place."""
+    discussions = db.session.scalars(
+        _article_page_statement(viewer), {"slug": slug, "viewer_id": getattr(viewer, "id", None)}
+    ).all()
+    public = next((d for d in discussions if d.group_id is None), None)
+    if public is None:
+        # Rare: say which of the two is missing, as get_article_for and article_discussions do.
+        if db.session.scalar(_visible_to(viewer, select(Article.id)).where(Article.slug == slug)):
+            raise NotVisible(_("This article has no discussion."))
+        raise NotVisible(_("There is no such article."))
+    rows = db.session.execute(_READINGS_AND_GROUPS, {"article_id": public.article_id}).all()
+    return ArticlePage(
+        article=public.article,
+        discussion=public,
+        group_discussions=[d for d in discussions if d.group_id is not None],
+        readings=[row for row in rows if row.kind == READING],
+        groups=[GroupLink(row.text, row.url) for row in rows if row.kind == GROUP],
+    )
 
 
 def feed_articles(limit: int = FEED_SIZE) -> list[Article]:

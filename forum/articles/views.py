@@ -20,7 +20,6 @@ from forum.core.forms import show_refusal
 from forum.core.pagination import page_number
 from forum.discussions.queries import thread_page
 from forum.extensions import db
-from forum.groups import queries as group_queries
 
 bp = Blueprint("articles", __name__)
 
@@ -42,12 +41,12 @@ def list_articles():
 
 @bp.get("/articles/<slug>")
 def show_article(slug: str):
-    article = queries.get_article_for(current_user, slug)
-    discussion, group_discussions = group_queries.article_discussions(current_user, article)
+    shown = queries.get_article_page(current_user, slug)
+    discussion = shown.discussion
     group_slug = request.args.get("group")
     if group_slug:
         # A group's own discussion of the article, shown in place of the public one.
-        chosen = [d for d in group_discussions if d.group.slug == group_slug]
+        chosen = [d for d in shown.group_discussions if d.group.slug == group_slug]
         if not chosen:
             abort(404, _("This group has no discussion of this article that you can see."))
         discussion = chosen[0]
@@ -59,10 +58,12 @@ def show_article(slug: str):
     )
     return render_template(
         "articles/show.html",
-        article=article,
+        article=shown.article,
+        readings=shown.readings,
+        article_groups=shown.groups,
         discussion=discussion,
         thread=thread,
-        group_discussions=group_discussions,
+        group_discussions=shown.group_discussions,
         list_of=_list_of,
     )
 

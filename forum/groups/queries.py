@@ -47,14 +47,18 @@ MEMBERS_PER_PAGE = 50
 MEMBERS_ON_GROUP_PAGE = 24
 
 
-def _visible_to(viewer):
-    """Which groups ``viewer`` may know about, as a WHERE clause."""
+def _visible_to(viewer, viewer_id=None):
+    """Which groups ``viewer`` may know about, as a WHERE clause. ``viewer_id`` stands for
+    the viewer's id in a statement built once for every viewer of their kind (a bind
+    parameter): the clause depends on the viewer only through is_admin, is_signed_in and
+    their id, which forum.articles.queries relies on."""
     if is_admin(viewer):
         return Group.id.is_not(None)
     shown = Group.visibility == Visibility.PUBLIC
     if is_signed_in(viewer):
         member_of = select(Membership.group_id).where(
-            Membership.user_id == viewer.id, Membership.state == MemberState.ACTIVE
+            Membership.user_id == (viewer.id if viewer_id is None else viewer_id),
+            Membership.state == MemberState.ACTIVE,
         )
         shown = or_(shown, Group.id.in_(member_of))
     return shown
@@ -342,16 +346,21 @@ def group_discussions(group: Group, limit: int = 20) -> list[Discussion]:
     )
 
 
+def article_discussions_seen_by(viewer, viewer_id=None):
+    """Which of an article's discussions ``viewer`` may see, as a WHERE clause over
+    discussions outer-joined to their groups: the public one, and those of the groups the
+    viewer may know about (members-only ones for their members and admins). ``viewer_id``
+    as for _visible_to."""
+    return or_(Discussion.group_id.is_(None), _visible_to(viewer, viewer_id))
+
+
 def article_discussions(viewer, article: Article) -> tuple[Discussion, list[Discussion]]:
     """The article's public discussion and the groups' discussions of it that ``viewer`` may
     see (busiest first), in one query: the article page's budget has no room for two."""
     rows = db.session.scalars(
         select(Discussion)
         .outerjoin(Group, Group.id == Discussion.group_id)
-        .where(
-            Discussion.article_id == article.id,
-            or_(Discussion.group_id.is_(None), _visible_to(viewer)),
-        )
+        .where(Discussion.article_id == article.id, article_discussions_seen_by(viewer))
         .options(contains_eager(Discussion.group))
         .order_by(Discussion.post_count.desc(), func.lower(Group.name))
     ).all()
