@@ -9,10 +9,11 @@ from datetime import datetime
 from babel.dates import format_datetime
 from flask import g, has_request_context
 from flask_babel import gettext as _
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import String, cast, func, literal_column, or_, select
 
 from forum.accounts.models import User
 from forum.accounts.permissions import is_active_member, is_admin, is_moderator, is_signed_in
+from forum.accounts.queries import NOT_READ, read_with_session_user, session_user_read
 from forum.core.db import utc_now
 from forum.core.errors import PermissionDenied
 from forum.core.i18n import current_language
@@ -38,31 +39,33 @@ READ_ONLY_KEY = "_site_read_only"
 class ViewerState:
     """What every page asks about the signed-in person: the groups they moderate (the
     navigation, every post's actions), their unacknowledged warning and the site's read-only
-    switch (the banners). Read together, in one query per request."""
+    switch (the banners). Read with the person's row when their session loads it
+    (forum.accounts.queries), else together in one query; once per request either way."""
 
     moderated_group_ids: frozenset[int]
     open_warning_id: int | None
     site_read_only: bool
 
 
-def viewer_state(user) -> ViewerState:
-    key = f"_viewer_state_{user.id}"
-    if has_request_context() and key in g:
-        return g.get(key)
+def _viewer_state_columns(user_id) -> list:
+    """The three answers, for ``user_id``: a number, or ``User.id`` when read with the row.
+    Written so the statement's SQL is the same on every run (no IN list or separator
+    rendered into it per execution): it runs on every signed-in page."""
     groups = (
-        select(func.aggregate_strings(cast(Membership.group_id, String), ","))
+        select(func.aggregate_strings(cast(Membership.group_id, String), literal_column("','")))
         .where(
-            Membership.user_id == user.id,
+            Membership.user_id == user_id,
             Membership.state == MemberState.ACTIVE,
-            Membership.role.in_(GROUP_MODERATOR_ROLES),
+            or_(*(Membership.role == role for role in GROUP_MODERATOR_ROLES)),
         )
+        .correlate_except(Membership)
         .scalar_subquery()
     )
+    # The oldest one not yet acknowledged.
     warning = (
-        select(AuthorWarning.id)
-        .where(AuthorWarning.user_id == user.id, AuthorWarning.acknowledged_at.is_(None))
-        .order_by(AuthorWarning.id)
-        .limit(1)
+        select(func.min(AuthorWarning.id))
+        .where(AuthorWarning.user_id == user_id, AuthorWarning.acknowledged_at.is_(None))
+        .correlate_except(AuthorWarning)
         .scalar_subquery()
     )
     read_only = (
@@ -70,13 +73,27 @@ def viewer_state(user) -> ViewerState:
         .where(Policy.group_id.is_(None), Policy.discussion_id.is_(None))
         .scalar_subquery()
     )
-    row = db.session.execute(
-        select(groups.label("groups"), warning.label("warning"), read_only.label("read_only"))
-    ).one()
+    return [groups.label("groups"), warning.label("warning"), read_only.label("read_only")]
+
+
+# Read with the signed-in person's row when their session loads it (forum.accounts.queries),
+# so most pages never run the query below.
+VIEWER_STATE_READ = "moderation.viewer_state"
+read_with_session_user(VIEWER_STATE_READ, lambda: _viewer_state_columns(User.id))
+
+
+def viewer_state(user) -> ViewerState:
+    key = f"_viewer_state_{user.id}"
+    if has_request_context() and key in g:
+        return g.get(key)
+    row = session_user_read(user, VIEWER_STATE_READ)
+    if row is NOT_READ:
+        row = db.session.execute(select(*_viewer_state_columns(user.id))).one()
+    groups, warning, read_only = row
     state = ViewerState(
-        moderated_group_ids=frozenset(int(part) for part in (row.groups or "").split(",") if part),
-        open_warning_id=row.warning,
-        site_read_only=bool(row.read_only),
+        moderated_group_ids=frozenset(int(part) for part in (groups or "").split(",") if part),
+        open_warning_id=warning,
+        site_read_only=bool(read_only),
     )
     if has_request_context():
         setattr(g, key, state)

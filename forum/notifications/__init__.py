@@ -11,6 +11,10 @@ def init_app(app: Flask) -> None:
     jobs.init_app(app)
     signals.connect()
 
+    from forum.accounts.queries import read_with_session_user
+
+    read_with_session_user(queries.UNREAD_READ, queries.unread_columns)
+
     def unread_notifications() -> int:
         from flask_login import current_user
 

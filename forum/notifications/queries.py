@@ -20,6 +20,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from forum.accounts.models import DigestFrequency, User
+from forum.accounts.queries import NOT_READ, session_user_read
 from forum.articles.models import Article
 from forum.core.errors import NotVisible
 from forum.core.mail import OutboxMessage, OutboxState
@@ -81,12 +82,31 @@ def discussion_path(discussion: Discussion) -> str:
 # On-site notifications --------------------------------------------------------------------
 
 
-def unread_count(user) -> int:
-    return db.session.scalar(
+def _unread(user_id):
+    """How many unread notifications ``user_id`` has: a number, or ``User.id`` when read with
+    the signed-in person's row."""
+    return (
         select(func.count())
         .select_from(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .correlate_except(Notification)
     )
+
+
+# Every page's badge: read with the signed-in person's row when their session loads it.
+UNREAD_READ = "notifications.unread"
+
+
+def unread_columns() -> list:
+    """The badge's count as a column of the signed-in person's row (``read_with_session_user``)."""
+    return [_unread(User.id).scalar_subquery().label("unread")]
+
+
+def unread_count(user) -> int:
+    read = session_user_read(user, UNREAD_READ)
+    if read is not NOT_READ:
+        return read[0]
+    return db.session.scalar(_unread(user.id))
 
 
 def notifications_for(user, page: int) -> Page:
