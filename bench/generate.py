@@ -23,6 +23,7 @@ from forum.accounts.models import Role, User
 from forum.articles.models import Article, Figure, Reading, article_groups
 from forum.core.text import render_markdown
 from forum.discussions.models import PATH_WIDTH, Discussion, Follow, Post, PostState, Vote
+from forum.discussions.versions import create_token_triggers, drop_token_triggers
 from forum.extensions import db
 from forum.groups.models import Group, MemberRole, Membership, Visibility
 from forum.search.models import create_search_index, drop_search_index
@@ -306,6 +307,8 @@ def generate(app, scale: float = 1.0, seed: int = 2026, say=print) -> Manifest:
             # The search index is built once at the end: row by row it would cost ten times
             # the inserts themselves.
             drop_search_index(connection)
+            # So are the discussions' content tokens, for the same reason.
+            drop_token_triggers(connection)
             writer = Writer(connection, say)
             say(f"Writing {n_users:,} users")
             password_hash = generate_password_hash(PASSWORD, app.config["PASSWORD_HASH_METHOD"])
@@ -513,6 +516,7 @@ def generate(app, scale: float = 1.0, seed: int = 2026, say=print) -> Manifest:
             _fix_sequences(connection)
             say("Building the search index")
             create_search_index(connection)
+            create_token_triggers(connection, fill=True)
             say("Analysing the tables for the query planner")
             connection.execute(text("ANALYZE"))
 

@@ -18,7 +18,7 @@ from forum.articles.textformat import figures_to_lines, readings_to_lines
 from forum.core.errors import ValidationFailed
 from forum.core.forms import show_refusal
 from forum.core.pagination import page_number
-from forum.discussions.queries import thread_page
+from forum.discussions.rendering import shown_thread
 from forum.extensions import db
 
 bp = Blueprint("articles", __name__)
@@ -50,7 +50,7 @@ def show_article(slug: str):
         if not chosen:
             abort(404, _("This group has no discussion of this article that you can see."))
         discussion = chosen[0]
-    thread = thread_page(
+    thread = shown_thread(
         current_user,
         discussion,
         page_number(request.args.get("page")),

@@ -291,6 +291,15 @@ def _watch_writes(engine) -> None:
         conn.info.pop("page_cache_wrote", None)
 
 
+def transaction_wrote() -> bool:
+    """Whether the session's transaction has written anything not yet committed (what was
+    read before may then be out of date: a stored render must not be keyed by it)."""
+    session = db.session
+    if session.new or session.dirty or session.deleted:
+        return True
+    return bool(session.connection().info.get("page_cache_wrote"))
+
+
 # Reads serve from the store -----------------------------------------------------------------
 
 

@@ -54,6 +54,9 @@ class Discussion(CreatedMixin, db.Model):
     # Kept current by the services: published posts, and top-level ones for pagination.
     post_count: Mapped[int] = mapped_column(default=0)
     last_post_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Changed by the database itself whenever anything the thread shows changes (a post, a
+    # featured pin, an author's name): forum.discussions.versions. NULL until its first post.
+    content_token: Mapped[str | None] = mapped_column(String(16))
 
     article: Mapped[Article | None] = relationship()
     group: Mapped[Group | None] = relationship()
@@ -165,3 +168,7 @@ class Follow(CreatedMixin, db.Model):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+# The triggers that keep Discussion.content_token are created with these tables.
+from forum.discussions import versions  # noqa: E402, F401

@@ -186,6 +186,18 @@ class ThreadRights:
         # Authors edit their posts until the discussion closes; moderators always may.
         self.edits_own = self.active and not closed_notice(discussion)
 
+    def key(self) -> tuple:
+        """What decides this viewer's buttons besides which posts are theirs: two viewers
+        with the same key and no posts of their own see the same buttons."""
+        return (
+            self.user_id is not None,
+            self.active,
+            self.unbanned,
+            self.moderates,
+            self.may_reply,
+            self.edits_own,
+        )
+
     def for_post(self, post: Post) -> PostActions:
         published = post.state is PostState.PUBLISHED
         deleted = post.state is PostState.DELETED

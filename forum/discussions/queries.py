@@ -194,6 +194,11 @@ def _order(sort: str) -> list:
     return [Post.created_at.asc(), Post.id.asc()]
 
 
+def known_sort(sort: str | None) -> str:
+    """``sort`` if it is one of SORTS, else the default order."""
+    return sort if sort in SORTS else "oldest"
+
+
 def _sort_key(sort: str):
     if sort == "newest":
         return lambda post: (-post.created_at.timestamp(), -post.id)
@@ -252,14 +257,18 @@ class ViewerMarks:
     voted: set[int] = field(default_factory=set)
     flagged: set[int] = field(default_factory=set)
     following: bool = False
+    # The viewer's own posts (``discussion_marks`` only): they may edit or delete them.
+    own: set[int] = field(default_factory=set)
 
+
+_FOLLOW_MARK = select(
+    literal_column("'follow'").label("kind"), Follow.discussion_id.label("id")
+).where(Follow.discussion_id == bindparam("discussion_id"), Follow.user_id == bindparam("user_id"))
 
 # The viewer's follow of the discussion, votes and flags among the posts shown. Built once:
 # a statement made per request (an IN of hundreds of values) costs more than running it.
 _VIEWER_MARKS = union_all(
-    select(literal_column("'follow'").label("kind"), Follow.discussion_id.label("id")).where(
-        Follow.discussion_id == bindparam("discussion_id"), Follow.user_id == bindparam("user_id")
-    ),
+    _FOLLOW_MARK,
     select(literal_column("'vote'"), Vote.post_id).where(
         Vote.user_id == bindparam("user_id"), Vote.post_id.in_(bindparam("ids", expanding=True))
     ),
@@ -268,24 +277,54 @@ _VIEWER_MARKS = union_all(
     ),
 )
 
+# The same anywhere in the discussion, and the viewer's own posts there: each found from the
+# viewer's own rows (by their user index), so it costs what they did, not the discussion's size.
+_in_discussion = Post.discussion_id == bindparam("discussion_id")
+_DISCUSSION_MARKS = union_all(
+    _FOLLOW_MARK,
+    select(literal_column("'vote'"), Vote.post_id)
+    .join(Post, Post.id == Vote.post_id)
+    .where(Vote.user_id == bindparam("user_id"), _in_discussion),
+    select(literal_column("'flag'"), Flag.post_id)
+    .join(Post, Post.id == Flag.post_id)
+    .where(Flag.user_id == bindparam("user_id"), _in_discussion),
+    select(literal_column("'own'"), Post.id).where(
+        Post.author_id == bindparam("user_id"), _in_discussion
+    ),
+)
 
-def _viewer_marks(viewer, discussion: Discussion, ids: list[int]) -> ViewerMarks:
-    """The viewer's votes and flags among the posts shown, and whether they follow the
-    discussion: one query, however many posts."""
+
+def _read_marks(statement, parameters: dict) -> ViewerMarks:
     marks = ViewerMarks()
-    if not is_signed_in(viewer):
-        return marks
-    found = db.session.execute(
-        _VIEWER_MARKS, {"discussion_id": discussion.id, "user_id": viewer.id, "ids": ids}
-    )
-    for kind, found_id in found:
+    for kind, found_id in db.session.execute(statement, parameters):
         if kind == "vote":
             marks.voted.add(found_id)
         elif kind == "flag":
             marks.flagged.add(found_id)
+        elif kind == "own":
+            marks.own.add(found_id)
         else:
             marks.following = True
     return marks
+
+
+def _viewer_marks(viewer, discussion: Discussion, ids: list[int]) -> ViewerMarks:
+    """The viewer's votes and flags among the posts shown, and whether they follow the
+    discussion: one query, however many posts."""
+    if not is_signed_in(viewer):
+        return ViewerMarks()
+    return _read_marks(
+        _VIEWER_MARKS, {"discussion_id": discussion.id, "user_id": viewer.id, "ids": ids}
+    )
+
+
+def discussion_marks(viewer, discussion: Discussion) -> ViewerMarks:
+    """The viewer's follow, votes, flags and own posts anywhere in the discussion, in one query:
+    all of what a page of it shows differently for them, known before reading the page (a
+    stored thread is chosen by it, see forum.discussions.rendering)."""
+    if not is_signed_in(viewer):
+        return ViewerMarks()
+    return _read_marks(_DISCUSSION_MARKS, {"discussion_id": discussion.id, "user_id": viewer.id})
 
 
 @cache
@@ -317,12 +356,15 @@ def _thread_page_statement(pending: str, sort: str) -> CompoundSelect:
     )
 
 
-def thread_page(viewer, discussion: Discussion, page: int, sort: str) -> ThreadPage:
+def thread_page(
+    viewer, discussion: Discussion, page: int, sort: str, marks: ViewerMarks | None = None
+) -> ThreadPage:
     """The page'th page of top-level posts in ``sort`` order, each with its replies.
 
     One query reads the page's top-level posts, their replies and how many top-level posts
-    there are in all (a second counts them only for a page past the end)."""
-    sort = sort if sort in SORTS else "oldest"
+    there are in all (a second counts them only for a page past the end); one more the
+    viewer's marks among them, unless ``marks`` (``discussion_marks``) are given."""
+    sort = known_sort(sort)
     depth = max_depth()
     per_page = current_app.config["POSTS_PER_PAGE"]
     pending = _pending_seen(viewer, discussion)
@@ -350,7 +392,9 @@ def thread_page(viewer, discussion: Discussion, page: int, sort: str) -> ThreadP
         )
     else:
         total = 0
-    marks = _viewer_marks(viewer, discussion, _build_tree(roots, descendants, sort))
+    shown = _build_tree(roots, descendants, sort)
+    if marks is None:
+        marks = _viewer_marks(viewer, discussion, shown)
     return ThreadPage(
         page=Page(items=roots, number=page, per_page=per_page, total=total or 0),
         sort=sort,

@@ -1,11 +1,19 @@
-"""A thread's posts as HTML, put together from fragments stored for all readers (see
-forum.core.pagecache): a page has hundreds of posts, and most of each is the same for every
-reader who may do the same things with it."""
+"""A thread's posts as HTML, from what is stored for all readers (forum.core.pagecache).
+
+Two levels, so a page of hundreds of posts is rarely put together again:
+- a whole page of a discussion (``shown_thread``), stored under the discussion's content
+  token (forum.discussions.versions: the database changes it with anything the thread shows)
+  and everything about the reader the page depends on, so it is read without reading the
+  posts at all;
+- when that is not stored, each post from fragments keyed by what they show
+  (``render_thread``), so only what changed is rendered again.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -16,7 +24,8 @@ from markupsafe import Markup
 
 import forum
 from forum.core.i18n import current_language
-from forum.core.pagecache import fragment_key, get_fragments, put_fragments
+from forum.core.pagecache import fragment_key, get_fragments, put_fragments, transaction_wrote
+from forum.core.pagination import Page
 from forum.discussions import permissions, queries
 from forum.discussions.models import Discussion
 from forum.moderation.queries import featured_posts
@@ -47,15 +56,23 @@ def _fragments_version() -> str:
 
 def render_thread(thread: queries.ThreadPage, discussion: Discussion) -> Markup:
     """The thread's posts as the items of a list (``<li>``), replies nested in their own
-    lists, each post from fragments stored for all readers where possible
-    (forum.core.pagecache), in one look-up and one store per page.
+    lists, for the current reader (a continued thread's page)."""
+    rights = permissions.ThreadRights(current_user, discussion)
+    return _with_token(_thread_html(thread, discussion, rights))
+
+
+def _thread_html(
+    thread: queries.ThreadPage, discussion: Discussion, rights: permissions.ThreadRights
+) -> str:
+    """The thread's posts as the items of a list (``<li>``), replies nested in their own
+    lists, with ``TOKEN`` where the form token goes; each post from fragments stored for all
+    readers where possible, in one look-up and one store per page.
 
     A post's heading is keyed by everything it shows and the reader's language and zone; its
     buttons by what this reader may do with it (permissions decided once for the page, see
     permissions.ThreadRights), their vote and flag, and the score. The text (stored as HTML
     when written), the pending notice and the form token are added around them per reader.
     Put together here rather than by a recursive macro: a page has hundreds of posts."""
-    rights = permissions.ThreadRights(current_user, discussion)
     common = (_fragments_version(), request.script_root, current_language())
     zone = getattr(current_user, "timezone", None)
     posts = thread.posts()
@@ -104,11 +121,9 @@ def render_thread(thread: queries.ThreadPage, discussion: Discussion) -> Markup:
     made = {key: wanted[key]() for key, found in html.items() if found is None}
     put_fragments(made)
     html.update(made)
-    token = None
     out: list[str] = []
 
     def add(post) -> None:
-        nonlocal token
         head, actions = parts[post.id]
         out.append('<li class="thread-item">')
         out.append(html[head])
@@ -116,13 +131,7 @@ def render_thread(thread: queries.ThreadPage, discussion: Discussion) -> Markup:
             if post.is_pending:
                 out.append(_render("post_status", post, permissions.is_author(current_user, post)))
             out.append(f'<div class="post-body">{post.body_html}</div>')
-            shown = html[actions]
-            if TOKEN in shown:
-                # Asked only when a form needs it: an anonymous reader's page must set no
-                # session cookie.
-                token = token or generate_csrf()
-                shown = shown.replace(TOKEN, token)
-            out.append(shown)
+            out.append(html[actions])
         out.append("</article>")
         if post.children:
             out.append('<ol class="replies">')
@@ -135,10 +144,87 @@ def render_thread(thread: queries.ThreadPage, discussion: Discussion) -> Markup:
 
     for root in thread.roots:
         add(root)
-    # Every piece is markup already: fragments rendered by autoescaping templates, the post's
+    return "".join(out)
+
+
+def _with_token(html: str) -> Markup:
+    """``html`` from ``_thread_html`` with the viewer's form token in place of ``TOKEN``."""
+    pieces = html.split(TOKEN)
+    if len(pieces) > 1:
+        # Asked only when a form needs it: an anonymous reader's page must set no session
+        # cookie.
+        html = generate_csrf().join(pieces)
+    # Every piece is markup already: fragments rendered by autoescaping templates, the posts'
     # HTML sanitised when it was written, and a form token of our own.
-    return Markup("".join(out))  # nosec B704
+    return Markup(html)  # nosec B704
 
 
 def _render(macro: str, *args) -> str:
     return str(get_template_attribute(POST_TEMPLATE, macro)(*args))
+
+
+@dataclass
+class ShownThread:
+    """A page of a discussion's thread as the discussion's template shows it."""
+
+    page: Page
+    sort: str
+    is_following: bool
+    # The posts as ``<li>`` items (empty when the page has none).
+    html: Markup
+    # The section of featured posts above the thread (empty when there are none).
+    featured: Markup
+
+
+def shown_thread(viewer, discussion: Discussion, number: int, sort: str) -> ShownThread:
+    """The ``number``'th page of the discussion's thread in ``sort`` order, for ``viewer``.
+
+    The page's HTML is stored under the discussion's content token and all that the page
+    shows differently to this viewer: what they may do (``ThreadRights.key``), their own
+    posts, votes and flags anywhere in the discussion, their language and zone. While it is
+    stored, neither the posts nor their fragments are read. A transaction that has written
+    anything reads and stores nothing, as the token it loaded may no longer be current."""
+    marks = queries.discussion_marks(viewer, discussion)
+    rights = permissions.ThreadRights(viewer, discussion)
+    sort = queries.known_sort(sort)
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    key = None
+    if discussion.content_token is not None and not transaction_wrote():
+        key = fragment_key(
+            "thread",
+            _fragments_version(),
+            request.script_root,
+            current_language(),
+            getattr(viewer, "timezone", None),
+            discussion.id,
+            discussion.content_token,
+            number,
+            sort,
+            per_page,
+            queries.max_depth(),
+            rights.key(),
+            tuple(sorted(marks.own)),
+            tuple(sorted(marks.voted)),
+            tuple(sorted(marks.flagged)),
+        )
+        stored = get_fragments([key])[0]
+        if stored is not None:
+            total, featured, html = _unpack(stored)
+            page = Page(items=[], number=number, per_page=per_page, total=total)
+            return ShownThread(page, sort, marks.following, _with_token(html), featured)
+    thread = queries.thread_page(viewer, discussion, number, sort, marks)
+    html = _thread_html(thread, discussion, rights) if thread.roots else ""
+    featured = _render("featured_section", discussion, featured_posts(discussion))
+    if key is not None:
+        put_fragments({key: f"{thread.page.total}\n{len(featured)}\n{featured}{html}"})
+    # ``featured`` comes from the autoescaping post template, like the thread.
+    featured = Markup(featured)  # nosec B704
+    return ShownThread(thread.page, sort, marks.following, _with_token(html), featured)
+
+
+def _unpack(stored: str) -> tuple[int, Markup, str]:
+    """The top-level post count, the featured section and the thread of a stored page."""
+    total, length, rest = stored.split("\n", 2)
+    # Rendered by the autoescaping post template (the posts' HTML sanitised when written).
+    featured = Markup(rest[: int(length)])  # nosec B704
+    return int(total), featured, rest[int(length) :]

@@ -27,7 +27,7 @@ from forum.core.errors import ValidationFailed
 from forum.core.forms import Form, show_refusal
 from forum.core.pagination import page_number
 from forum.core.timefmt import local, time_tag
-from forum.discussions.queries import thread_page
+from forum.discussions.rendering import shown_thread
 from forum.extensions import db
 from forum.groups import calendar, permissions, queries, services
 from forum.groups.forms import (
@@ -414,7 +414,7 @@ def _session_at(slug: str, session_id: int) -> tuple[Group, GroupSession]:
 def show_session(slug: str, session_id: int):
     group, session = _session_at(slug, session_id)
     discussion, ballot = queries.session_discussion_and_ballot(session)
-    thread = thread_page(
+    thread = shown_thread(
         current_user,
         discussion,
         page_number(request.args.get("page")),
