@@ -20,8 +20,9 @@ from forum.moderation.permissions import (
     group_ban_notice,
     penalty_notice,
     pending_warning,
+    viewer_state,
 )
-from forum.moderation.policy import READ_ONLY_MESSAGE, is_read_only
+from forum.moderation.policy import READ_ONLY_MESSAGE
 
 
 def can_view_discussion(user, discussion: Discussion) -> bool:
@@ -67,7 +68,8 @@ def _reply_refusal(user, discussion: Discussion) -> str | None:
         return _("Verify your email address before posting: follow the link we emailed you.")
     if user.is_banned():
         return penalty_notice(user)
-    if is_read_only() and not is_admin(user):
+    # The switch as read with the person's moderation state: no query of its own.
+    if viewer_state(user).site_read_only and not is_admin(user):
         return READ_ONLY_MESSAGE
     if pending_warning(user) is not None:
         return WARNED
