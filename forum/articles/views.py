@@ -3,17 +3,15 @@ feed. Rules are in services; reads in queries."""
 
 from __future__ import annotations
 
-from babel.lists import format_list
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from markupsafe import Markup
 
 from forum.articles import permissions, queries, services
 from forum.articles.atom import atom_response
 from forum.articles.forms import ArticleForm
 from forum.articles.models import Article
+from forum.articles.rendering import article_html
 from forum.articles.textformat import figures_to_lines, readings_to_lines
 from forum.core.errors import ValidationFailed
 from forum.core.forms import show_refusal
@@ -59,19 +57,10 @@ def show_article(slug: str):
     return render_template(
         "articles/show.html",
         article=shown.article,
-        readings=shown.readings,
-        article_groups=shown.groups,
+        article_html=article_html(shown, discussion),
         discussion=discussion,
         thread=thread,
-        group_discussions=shown.group_discussions,
-        list_of=_list_of,
     )
-
-
-def _list_of(items: list[Markup]) -> Markup:
-    """``items`` (already escaped) as one list in the reader's language: "A, B and C"."""
-    # The separators come from the locale's data, never from users.
-    return Markup(format_list(items, locale=get_locale()))  # nosec B704
 
 
 def _input(form: ArticleForm) -> services.ArticleInput:

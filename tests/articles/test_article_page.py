@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
+from flask import template_rendered
+from sqlalchemy import update
 
 from forum.articles.models import Figure, Reading
+from forum.discussions.models import Discussion
 from forum.extensions import db
 from forum.groups.models import MemberRole, Membership, Visibility
 from forum.groups.services import ensure_group, open_group_discussion
@@ -84,18 +89,23 @@ def test_further_reading_and_groups_keep_their_order(client):
 
 def test_a_renamed_group_is_shown_by_its_new_name(client, reader):
     article = factories.make_article("Renamed Circles")
-    group = ensure_group("Harbour Readers")
-    article.groups = [group]
-    open_group_discussion(None, group, article)
+    walkers, readers = ensure_group("Coastal Walkers"), ensure_group("Harbour Readers")
+    article.groups = [walkers, readers]
+    open_group_discussion(None, walkers, article)
     db.session.commit()
     login(client, reader)
     assert "Harbour Readers" in text_of(client.get("/articles/renamed-circles"))
 
-    group.name = "Lighthouse Readers"
+    # Neither the article nor its discussions change.
+    readers.name = "Lighthouse Readers"
     db.session.commit()
     html = text_of(client.get("/articles/renamed-circles"))
-    assert "Harbour Readers" not in html
-    assert html.count("Lighthouse Readers") == 2  # "Discussed by" and the group's discussion
+    assert "Harbour Readers" not in html and "Lighthouse Readers" in html
+    walkers.name = "Cliff Walkers"
+    db.session.commit()
+    html = text_of(client.get("/articles/renamed-circles"))
+    assert "Coastal Walkers" not in html
+    assert html.count("Cliff Walkers") == 2  # "Discussed by" and the group's discussion
 
 
 @pytest.mark.parametrize(("persona", "shown"), [(None, False), ("reader", False), ("admin", True)])
@@ -136,3 +146,96 @@ def test_a_group_moderator_sees_their_members_only_groups_discussion(client, rea
     html = text_of(client.get("/articles/closed-doors?group=inner-circle"))
     assert "<strong>Inner Circle</strong> (shown below)" in html
     assert "members only" in html
+
+
+# The article is rendered once and stored for every reader who would see the same -----------
+
+
+@pytest.fixture
+def rendered(app):
+    """The templates rendered during the test, by name."""
+    names: list[str] = []
+
+    def record(sender, template, context, **extra):
+        names.append(template.name)
+
+    template_rendered.connect(record, app)
+    yield names
+    template_rendered.disconnect(record, app)
+
+
+def article_part(html: str) -> str:
+    """The article and the list of its discussions: what readers share."""
+    return html[html.index('<article class="article"') : html.index('<section class="discussion"')]
+
+
+def test_readers_who_would_see_the_same_article_share_one_rendering(
+    client, reader, other_reader, rendered
+):
+    factories.make_article("Shared Words")
+    login(client, reader)
+    first = text_of(client.get("/articles/shared-words"))
+    client.get("/auth/logout")
+    login(client, other_reader)
+    second = text_of(client.get("/articles/shared-words"))
+
+    assert rendered.count("articles/_article.html") == 1
+    assert article_part(second) == article_part(first)
+    assert "Discuss this article in your group" in article_part(second)
+
+
+def test_what_one_reader_may_do_never_reaches_another(client, admin, reader):
+    factories.make_article("Guarded Words")
+    login(client, admin)
+    assert "Edit this article" in text_of(client.get("/articles/guarded-words"))
+    client.get("/auth/logout")
+    login(client, reader)
+    assert "Edit this article" not in text_of(client.get("/articles/guarded-words"))
+
+
+def test_each_reader_reads_the_article_in_their_language_and_zone(client, reader, other_reader):
+    article = factories.make_article(
+        "Late Tides", published_at=datetime(2024, 3, 31, 23, 30, tzinfo=UTC)
+    )
+    article.further_reading = [Reading(position=0, text="Tide tables")]
+    db.session.commit()
+    other_reader.timezone = "Asia/Tokyo"
+    db.session.commit()
+    english = text_of(client.get("/articles/late-tides"))
+    assert "To read more on this topic" in english and "31 Mar 2024" in english
+
+    french = text_of(client.get("/articles/late-tides", headers={"Accept-Language": "fr"}))
+    assert "Pour aller plus loin sur ce sujet" in french
+    assert "To read more on this topic" not in french
+
+    login(client, reader)
+    assert "31 Mar 2024" in text_of(client.get("/articles/late-tides"))
+    client.get("/auth/logout")
+    login(client, other_reader)
+    tokyo = text_of(client.get("/articles/late-tides"))
+    assert "1 Apr 2024" in tokyo and "31 Mar 2024" not in tokyo
+
+
+def test_changes_made_outside_the_editor_show_at_once(client, reader):
+    """Readings, groups and counts may change without the article's updated_at: an UPDATE
+    by hand, a rename, a post in a group's discussion."""
+    article = factories.make_article("Moving Parts")
+    article.further_reading = [Reading(position=0, text="Old reading")]
+    group = ensure_group("Quay Readers")
+    article.groups = [group]
+    open_group_discussion(None, group, article)
+    db.session.commit()
+    login(client, reader)
+    html = text_of(client.get("/articles/moving-parts"))
+    assert "Old reading" in html and "0 comments" in html
+
+    db.session.execute(update(Reading).values(text="New reading"))
+    db.session.commit()
+    html = text_of(client.get("/articles/moving-parts"))
+    assert "Old reading" not in html and "New reading" in html
+
+    db.session.execute(
+        update(Discussion).where(Discussion.group_id.is_not(None)).values(post_count=3)
+    )
+    db.session.commit()
+    assert "3 comments" in text_of(client.get("/articles/moving-parts"))
