@@ -329,9 +329,11 @@ def _current_version() -> str | None:
         state["exists"] = inspect(db.engine).has_table(PageVersion.__tablename__)
         if not state["exists"]:
             return None
-    # Plain SQL: this runs on every cached page, and compiling an ORM select costs more than
-    # the query.
-    return db.session.connection().exec_driver_sql(READ_VERSION).scalar()
+    # Plain SQL on a connection of its own: this runs on every cached page, and the session's
+    # and an ORM select's bookkeeping cost more than the query. Read before anything the page
+    # shows, so a page is never stored under a newer version than what it shows.
+    with db.engine.connect() as connection:
+        return connection.exec_driver_sql(READ_VERSION).scalar()
 
 
 def _serve_cached():
