@@ -6,7 +6,7 @@ import hashlib
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Exists, select
 
 from forum.api.models import ApiToken, Webhook, WebhookDelivery
 from forum.core.errors import NotVisible
@@ -61,8 +61,30 @@ def get_webhook(webhook_id: int) -> Webhook:
     return webhook
 
 
+# Set on a database session when a query of its transaction found no active webhook: its
+# events then read no webhooks. Forgotten at commit and rollback (forum.api.webhooks) and
+# when a webhook is created or switched on.
+NO_WEBHOOKS = "forum.no-active-webhooks"
+
+
+def any_active_webhook() -> Exists:
+    """Whether any webhook is active, as a column of another query: posting reads it with its
+    other checks, as most sites have no webhooks and a query of its own cost one on every
+    post. Hand the answer to ``note_active_webhooks``."""
+    return select(Webhook.id).where(Webhook.is_active.is_(True)).exists()
+
+
+def note_active_webhooks(active: bool) -> None:
+    if active:
+        db.session.info.pop(NO_WEBHOOKS, None)
+    else:
+        db.session.info[NO_WEBHOOKS] = True
+
+
 def webhooks_for(event: str) -> list[Webhook]:
     """The active webhooks that are sent ``event``."""
+    if db.session.info.get(NO_WEBHOOKS):
+        return []
     rows = db.session.scalars(select(Webhook).where(Webhook.is_active.is_(True)))
     return [webhook for webhook in rows if event in webhook.event_list]
 

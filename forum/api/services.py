@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from forum.accounts.models import User
 from forum.api import permissions
 from forum.api.models import ApiToken, DeliveryState, TokenScope, Webhook, WebhookDelivery
-from forum.api.queries import hash_token, webhooks_for
+from forum.api.queries import hash_token, note_active_webhooks, webhooks_for
 from forum.core import outbound
 from forum.core.db import utc_now
 from forum.core.errors import ValidationFailed
@@ -137,6 +137,7 @@ def create_webhook(
     )
     db.session.add(webhook)
     db.session.flush()
+    note_active_webhooks(True)
     return webhook
 
 
@@ -145,6 +146,8 @@ def set_webhook_active(actor: User, webhook: Webhook, active: bool) -> Webhook:
     permissions.require_manage_webhooks(actor)
     webhook.is_active = active
     db.session.flush()
+    if active:
+        note_active_webhooks(True)
     return webhook
 
 

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from forum.api import services
 from forum.api.models import DeliveryState, WebhookDelivery
+from forum.api.queries import NO_WEBHOOKS
 from forum.api.schemas import PostSchema
 from forum.core import outbound, signals
 from forum.core.db import utc_now
@@ -121,12 +122,20 @@ def _forget_queued(session: Session) -> None:
     session.info.pop(services.DELIVERY_QUEUED, None)
 
 
+def _forget_no_webhooks(session: Session, transaction) -> None:
+    # The answer holds for the transaction it was read in (committed, rolled back or closed);
+    # the next one may see webhooks this one did not.
+    if transaction.parent is None:
+        session.info.pop(NO_WEBHOOKS, None)
+
+
 def init_app(app: Flask) -> None:
     # Strong references: the handlers live as long as the process (blinker dedupes).
     signals.post_created.connect(_post_created, weak=False)
     if not event.contains(Session, "before_flush", _moderation_decisions):
         event.listen(Session, "before_flush", _moderation_decisions)
         event.listen(Session, "after_rollback", _forget_queued)
+        event.listen(Session, "after_transaction_end", _forget_no_webhooks)
     wake = functools.partial(_wake_sender, app)
     app.extensions["forum.webhook-wake"] = wake
     event.listen(Session, "after_commit", wake)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, bindparam, delete, select
 
 from forum.accounts.models import User
+from forum.api import queries as webhook_queries
 from forum.articles.models import Article
 from forum.core import signals
 from forum.core.db import utc_now
@@ -75,20 +77,49 @@ def _check_parent(discussion: Discussion, parent: Post | None) -> None:
         )
 
 
-def _recent_duplicate(actor: User, discussion: Discussion, parent: Post | None, body: str, now):
-    same_place = Post.parent_id == parent.id if parent else Post.parent_id.is_(None)
-    return db.session.scalar(
-        select(Post)
+@cache
+def _posting_context_statement(reply: bool) -> Select:
+    """What posting reads besides the policy, in one statement: the id of the same text by
+    the same author in the same place moments ago (a double submission), whether the author
+    already follows the discussion, and whether any webhook is active (most sites have none;
+    forum.api is told, so the post's event reads no webhooks). Built once for replies and
+    once for top-level posts: building it cost more than running it."""
+    discussion_id, author_id = bindparam("discussion_id"), bindparam("author_id")
+    duplicate = (
+        select(Post.id)
         .where(
-            Post.author_id == actor.id,
-            Post.discussion_id == discussion.id,
-            same_place,
-            Post.body_md == body,
-            Post.created_at >= now - DUPLICATE_WINDOW,
+            Post.author_id == author_id,
+            Post.discussion_id == discussion_id,
+            Post.parent_id == bindparam("parent_id") if reply else Post.parent_id.is_(None),
+            Post.body_md == bindparam("body"),
+            Post.created_at >= bindparam("since", type_=Post.created_at.type),
             Post.state != PostState.DELETED,
         )
         .limit(1)
+        .scalar_subquery()
     )
+    follows = (
+        select(Follow.user_id)
+        .where(Follow.discussion_id == discussion_id, Follow.user_id == author_id)
+        .exists()
+    )
+    return select(
+        duplicate.label("duplicate_id"),
+        follows.label("follows"),
+        webhook_queries.any_active_webhook().label("webhooks"),
+    )
+
+
+def _posting_context(actor: User, discussion: Discussion, parent: Post | None, body: str, now):
+    params = {
+        "discussion_id": discussion.id,
+        "author_id": actor.id,
+        "body": body,
+        "since": now - DUPLICATE_WINDOW,
+    }
+    if parent is not None:
+        params["parent_id"] = parent.id
+    return db.session.execute(_posting_context_statement(parent is not None), params).one()
 
 
 def post_reply(
@@ -103,9 +134,9 @@ def post_reply(
     permissions.require_reply(actor, discussion)
     body = _checked_body(body)
     _check_parent(discussion, parent)
-    existing = _recent_duplicate(actor, discussion, parent, body, now)
-    if existing is not None:
-        raise DuplicatePost(existing)
+    context = _posting_context(actor, discussion, parent, body, now)
+    if context.duplicate_id is not None:
+        raise DuplicatePost(db.session.get(Post, context.duplicate_id))
     # The moderation policy says whether the post is published or held, and why.
     verdict = moderation_policy.verdict_for(actor, discussion, body)
 
@@ -119,12 +150,16 @@ def post_reply(
         created_at=now,
     )
     db.session.add(post)
+    # The INSERT gives the post its id, which its path holds; the path, the counters and
+    # the follow are then written in one more flush.
     db.session.flush()
     post.place_under(parent)
     if post.is_published:
         count_published(post, +1, discussion, parent, now)
-    _follow(actor, discussion, now)
+    if not context.follows:
+        db.session.add(Follow(discussion_id=discussion.id, user_id=actor.id, created_at=now))
     db.session.flush()
+    webhook_queries.note_active_webhooks(context.webhooks)
     signals.post_created.send(post, actor=actor)
     return post
 

@@ -127,8 +127,10 @@ def publish(
         except ValidationFailed as error:
             show_refusal(form, error)
         else:
+            # Read before the commit expires the post: after it, each would cost a query.
+            held, destination = post.is_pending, done(post)
             db.session.commit()
-            if post.is_pending:
+            if held:
                 flash(
                     _(
                         "Thank you. A moderator will review your post before others see "
@@ -138,7 +140,7 @@ def publish(
                 )
             else:
                 flash(_("Your post is published."), "success")
-            return redirect(done(post))
+            return redirect(destination)
     status = 422 if request.method == "POST" else 200
     return render_template(
         template, form=form, discussion=discussion, parent=parent, **context

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, fields
+from functools import cache
 
 from flask import g, has_request_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import Select, bindparam, or_, select
 
 from forum.accounts.permissions import is_admin
 from forum.core.errors import PermissionDenied, ValidationFailed
@@ -146,18 +147,30 @@ def is_read_only() -> bool:
     return read_only
 
 
+@cache
+def _policy_rows_statement(in_group: bool) -> Select:
+    """The rows that apply in a discussion: the site's, the discussion's and (in a group's
+    discussion) the group's. Built once: posting runs it, and building it cost more than
+    running it."""
+    scopes = [
+        Policy.group_id.is_(None) & Policy.discussion_id.is_(None),
+        Policy.discussion_id == bindparam("discussion_id"),
+    ]
+    if in_group:
+        scopes.append(Policy.group_id == bindparam("group_id"))
+    return select(Policy).where(or_(*scopes))
+
+
 def effective_policy(discussion: Discussion) -> EffectivePolicy:
     """Read once per request and discussion: a page asks for each of its posts."""
     key = f"_policy_{discussion.id}"
     if has_request_context() and key in g:
         return g.get(key)
-    scopes = [
-        Policy.group_id.is_(None) & Policy.discussion_id.is_(None),
-        Policy.discussion_id == discussion.id,
-    ]
+    params = {"discussion_id": discussion.id}
     if discussion.group_id is not None:
-        scopes.append(Policy.group_id == discussion.group_id)
-    policy = _merge(list(db.session.scalars(select(Policy).where(or_(*scopes)))))
+        params["group_id"] = discussion.group_id
+    statement = _policy_rows_statement(discussion.group_id is not None)
+    policy = _merge(list(db.session.scalars(statement, params)))
     if has_request_context():
         setattr(g, key, policy)
     return policy

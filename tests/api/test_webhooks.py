@@ -176,6 +176,44 @@ def test_paused_webhooks_are_sent_nothing(receiver, webhook, admin, discussion, 
     assert _deliveries() == [] and receiver.received == []
 
 
+def test_a_post_on_a_quiet_site_reads_no_webhooks_yet_misses_none_made_later(
+    app, receiver, admin, moderator, discussion, reader
+):
+    """Posting learns in its own check that no webhook is active, so its event reads none;
+    that answer lasts until a webhook is made or switched on, or the transaction ends."""
+    from forum.api.models import Webhook
+    from forum.discussions import services as discussions
+
+    def events():
+        return [json.loads(delivery.payload)["event"] for delivery in _deliveries()]
+
+    discussions.post_reply(reader, discussion, None, "Nobody listens yet.")
+    hook = services.create_webhook(admin, receiver.url, ["moderation.decision"])
+    moderation.lock_discussion(moderator, discussion, True, "Made after the post.")
+    db.session.commit()
+    assert events() == ["moderation.decision"]
+
+    services.set_webhook_active(admin, hook, False)
+    moderation.lock_discussion(moderator, discussion, False, "Unheard.")
+    discussions.post_reply(reader, discussion, None, "Quiet again.")
+    services.set_webhook_active(admin, hook, True)
+    moderation.lock_discussion(moderator, discussion, True, "Switched on after the post.")
+    db.session.commit()
+    assert events() == ["moderation.decision"] * 2
+
+    # Switched on by another instance once a quiet post's transaction has ended.
+    services.set_webhook_active(admin, hook, False)
+    moderation.lock_discussion(moderator, discussion, False, "Unheard.")
+    discussions.post_reply(reader, discussion, None, "Unheard.")
+    db.session.commit()
+    with app.app_context():
+        db.session.get(Webhook, hook.id).is_active = True
+        db.session.commit()
+    moderation.lock_discussion(moderator, discussion, True, "Seen by this instance.")
+    db.session.commit()
+    assert events() == ["moderation.decision"] * 3
+
+
 def test_admins_configure_webhooks_on_their_page(client, admin, receiver):
     login(client, admin)
     page = client.get("/admin/webhooks")

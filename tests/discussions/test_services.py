@@ -138,6 +138,21 @@ def test_votes_count_once_and_never_for_oneself(reader, other_reader, discussion
     assert post.score == 0
 
 
+def test_each_post_leaves_its_author_following_once(reader, discussion):
+    key = {"discussion_id": discussion.id, "user_id": reader.id}
+    first = services.post_reply(reader, discussion, None, "First")
+    services.post_reply(reader, discussion, first, "Second, in the same transaction")
+    db.session.commit()
+    services.post_reply(reader, discussion, None, "Third, already following")
+    db.session.commit()
+    assert db.session.get(Follow, key)
+    services.set_following(reader, discussion, False)
+    db.session.commit()
+    services.post_reply(reader, discussion, None, "Posting again follows again")
+    db.session.commit()
+    assert db.session.get(Follow, key)
+
+
 def test_unfollowing_and_following_again(reader, discussion):
     services.set_following(reader, discussion, True)
     services.set_following(reader, discussion, True)

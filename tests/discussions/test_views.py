@@ -365,3 +365,50 @@ def test_a_closed_discussion_says_why(app, client, reader, article, monkeypatch)
     html = client.get(article_url(article)).get_data(as_text=True)
     assert "This discussion closed to new posts 1 day after the article was published." in html
     assert "Post comment" not in html
+
+
+# Posting, counted -----------------------------------------------------------------------------
+
+# Issue 6: the user, the moderation state, the parent, the double-submission check (with the
+# follow and the webhooks), the policy; the INSERT, the discussion's counter, the parent's
+# counter and the new post's place in the thread. Nothing is read again after the commit.
+REPLY_STATEMENTS = 9
+
+
+def test_a_reply_runs_a_fixed_few_statements(app, client, reader, other_reader, discussion):
+    from forum.notifications.jobs import get_huey
+
+    parent = factories.make_post(discussion, other_reader, "Start here")
+    login(client, reader)
+    assert post_form(client, f"/posts/{parent.id}/reply", {"body": "One"}).status_code == 302
+    token = csrf_token(client, "/")
+    db.session.expunge_all()
+    # The announcement is the worker's job, as when serving (tests otherwise run jobs at once).
+    huey = get_huey(app)
+    huey.immediate = False
+    try:
+        with count_queries() as statements:
+            response = client.post(
+                f"/posts/{parent.id}/reply", data={"csrf_token": token, "body": "Two"}
+            )
+    finally:
+        huey.immediate = True
+    assert response.status_code == 302
+    assert len(statements) <= REPLY_STATEMENTS, "\n".join(statements)
+    # The first reply followed the discussion; the second finds it in its one check.
+    assert not any("INSERT INTO follows" in statement for statement in statements)
+
+
+def test_the_author_is_told_whether_the_post_is_published_or_held(client, reader, discussion):
+    from forum.moderation.models import Mode, Policy
+
+    login(client, reader)
+    url = f"/discussions/{discussion.id}/posts"
+    published = post_form(client, url, {"body": "Out at once"}, follow_redirects=True)
+    assert "Your post is published." in published.get_data(as_text=True)
+    db.session.scalar(select(Policy)).mode = Mode.ALL
+    db.session.commit()
+    held = post_form(client, url, {"body": "Held for review"}, follow_redirects=True)
+    html = held.get_data(as_text=True)
+    assert "A moderator will review your post" in html
+    assert "Your post is published." not in html
