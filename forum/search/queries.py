@@ -44,7 +44,13 @@ from forum.core.pagination import Page
 from forum.discussions.models import Discussion, Post, PostState
 from forum.extensions import db
 from forum.groups.models import Group, GroupSession, Membership, MemberState, Visibility
-from forum.search.models import FTS5_TOKENIZER, PG_CONFIG, PG_POST_COLUMN, PG_TITLE_COLUMN
+from forum.search.models import (
+    FTS5_TOKENIZER,
+    PG_ARTICLE_COLUMN,
+    PG_CONFIG,
+    PG_POST_COLUMN,
+    PG_TITLE_COLUMN,
+)
 
 PER_PAGE = 20
 # Counting every match of a common word costs as much as ranking them; past this many the
@@ -63,15 +69,12 @@ SNIPPET_WORDS = 24
 # cannot come from a form (which the markers then turn into <mark>).
 START, STOP = "\ue000", "\ue001"
 _WORD = re.compile(r"\w+", re.UNICODE)
-# Posts keep their tsvector in a stored column (PostgreSQL only, so not in the model), indexed
-# with GIN: matching and ranking read it; articles keep their title's, which ranks them. The
-# articles' match index is on an expression, written out
-# the same way so the planner uses them (a bound parameter in place of a literal would not).
+# Posts and articles keep their tsvector in a stored column (PostgreSQL only, so not in the
+# models), indexed with GIN: matching and ranking read it; articles keep their title's too,
+# which ranks them.
 _PG_POST_VECTOR = literal_column(f"posts.{PG_POST_COLUMN}")
 _PG_TITLE_VECTOR = literal_column(f"articles.{PG_TITLE_COLUMN}")
-_PG_ARTICLE_VECTOR = literal_column(
-    f"to_tsvector({PG_CONFIG}, articles.title || ' ' || articles.body_md)"
-)
+_PG_ARTICLE_VECTOR = literal_column(f"articles.{PG_ARTICLE_COLUMN}")
 
 
 @dataclass
