@@ -9,7 +9,7 @@ from typing import NamedTuple
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Row, Select, and_, bindparam, func, literal_column, null, or_, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from forum.accounts.permissions import is_admin, is_signed_in
 from forum.articles.models import Article, Feed, Reading, article_groups
@@ -55,17 +55,10 @@ def latest_articles(viewer, limit: int = 5) -> list:
 
 
 def get_article_for(viewer, slug: str) -> Article:
-    """The article at ``slug`` with its figures, reading and groups loaded; 404 if the viewer
-    may not see it."""
-    article = db.session.scalar(
-        _visible_to(viewer, select(Article))
-        .where(Article.slug == slug)
-        .options(
-            selectinload(Article.figures),
-            selectinload(Article.further_reading),
-            selectinload(Article.groups),
-        )
-    )
+    """The article at ``slug``; 404 if the viewer may not see it. Its figures, reading and
+    groups are read when first asked for (one statement each): most callers (the embed, the
+    feeds, the search filter) never ask."""
+    article = db.session.scalar(_visible_to(viewer, select(Article)).where(Article.slug == slug))
     if article is None:
         raise NotVisible(_("There is no such article."))
     return article
