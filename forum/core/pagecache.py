@@ -69,7 +69,8 @@ class PageVersion(db.Model):
 
 @dataclass
 class Entry:
-    body: bytes
+    # A page's bytes, or a fragment's text (in process; Redis stores bytes).
+    body: bytes | str
     headers: list[tuple[str, str]]
     stored_at: float
 
@@ -105,10 +106,12 @@ class PageStore:
             while self.size > self.max_bytes:
                 self._remove(next(iter(self.entries)))
 
-    def get_many(self, keys: list[tuple], max_age: float) -> list[bytes | None]:
-        """Bodies of many entries at once, None where missing or older than ``max_age``."""
+    def get_many(self, keys: list[tuple], max_age: float) -> list[str | None]:
+        """Fragments of many entries at once, None where missing or older than ``max_age``.
+        Kept as the strings they were put as: a stored thread is hundreds of kilobytes, and
+        decoding it again on every page cost more than the look-up."""
         now = time.monotonic()
-        found: list[bytes | None] = []
+        found: list[str | None] = []
         with self.lock:
             for key in keys:
                 entry = self.entries.get(key)
@@ -122,10 +125,10 @@ class PageStore:
                     found.append(entry.body)
         return found
 
-    def put_many(self, bodies: dict[tuple, bytes], max_age: float) -> None:
+    def put_many(self, fragments: dict[tuple, str], max_age: float) -> None:
         now = time.monotonic()
-        for key, body in bodies.items():
-            self.put(key, Entry(body, [], now))
+        for key, fragment in fragments.items():
+            self.put(key, Entry(fragment, [], now))
 
     def clear(self) -> None:
         with self.lock:
@@ -175,19 +178,21 @@ class RedisPageStore:
         except self.errors:
             current_app.logger.warning("Page cache: Redis is unreachable", exc_info=True)
 
-    def get_many(self, keys: list[tuple], max_age: float) -> list[bytes | None]:
+    def get_many(self, keys: list[tuple], max_age: float) -> list[str | None]:
         """One round trip for a page's fragments, however many (``fragment_key``)."""
         if not keys:
             return []
         try:
-            return self.redis.mget([self._digest_name(key) for key in keys])
+            found = self.redis.mget([self._digest_name(key) for key in keys])
         except self.errors:
             current_app.logger.warning("Page cache: Redis is unreachable", exc_info=True)
             return [None] * len(keys)
+        return [None if body is None else body.decode() for body in found]
 
-    def put_many(self, bodies: dict[tuple, bytes], max_age: float) -> None:
+    def put_many(self, fragments: dict[tuple, str], max_age: float) -> None:
         pipeline = self.redis.pipeline(transaction=False)
-        for key, body in bodies.items():
+        for key, fragment in fragments.items():
+            body = fragment.encode()
             if len(body) <= self.max_entry:
                 pipeline.set(self._digest_name(key), body, ex=max(1, int(max_age)))
         try:
@@ -225,17 +230,13 @@ def get_fragments(keys: list[tuple]) -> list[str | None]:
     store = current_app.extensions.get("page_cache")
     if store is None or not keys:
         return [None] * len(keys)
-    seconds = current_app.config["FRAGMENT_CACHE_SECONDS"]
-    return [None if body is None else body.decode() for body in store.get_many(keys, seconds)]
+    return store.get_many(keys, current_app.config["FRAGMENT_CACHE_SECONDS"])
 
 
 def put_fragments(fragments: dict[tuple, str]) -> None:
     store = current_app.extensions.get("page_cache")
     if store is not None and fragments:
-        store.put_many(
-            {key: html.encode() for key, html in fragments.items()},
-            current_app.config["FRAGMENT_CACHE_SECONDS"],
-        )
+        store.put_many(fragments, current_app.config["FRAGMENT_CACHE_SECONDS"])
 
 
 # Writes bump the version --------------------------------------------------------------------

@@ -234,6 +234,6 @@ def test_fragments_are_shared_through_redis(app):
     keys = [fragment_key("test", n) for n in range(3)]
     with app.app_context():
         assert store.get_many(keys, 60) == [None, None, None]
-        store.put_many({keys[0]: b"<p>zero</p>", keys[2]: b"<p>two</p>"}, 60)
-        assert store.get_many(keys, 60) == [b"<p>zero</p>", None, b"<p>two</p>"]
+        store.put_many({keys[0]: "<p>zéro</p>", keys[2]: "<p>two</p>"}, 60)
+        assert store.get_many(keys, 60) == ["<p>zéro</p>", None, "<p>two</p>"]
     store.clear()
