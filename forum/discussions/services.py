@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Select, bindparam, delete, select
+from sqlalchemy import Row, Select, bindparam, delete, select
 
 from forum.accounts.models import User
 from forum.api import queries as webhook_queries
@@ -110,7 +110,9 @@ def _posting_context_statement(reply: bool) -> Select:
     )
 
 
-def _posting_context(actor: User, discussion: Discussion, parent: Post | None, body: str, now):
+def _posting_context(
+    actor: User, discussion: Discussion, parent: Post | None, body: str, now: datetime
+) -> Row:
     params = {
         "discussion_id": discussion.id,
         "author_id": actor.id,

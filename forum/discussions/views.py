@@ -112,18 +112,20 @@ def publish(
 ):
     """Post the form's text and go to ``done(post)``; on refusal show ``template`` again with
     the form's errors and the text kept. The embedded discussion posts through it too."""
-    if form.validate_on_submit() and form.website.data:
+    valid = form.validate_on_submit()
+    if valid and form.website.data:
         # Only a robot fills in the field people are asked to leave empty.
         form.form_errors.append(
             _("The post was not accepted: leave the last field empty, and post again.")
         )
-    elif form.validate_on_submit():
+    elif valid:
         try:
             post = services.post_reply(current_user, discussion, parent, form.body.data)
         except services.DuplicatePost as duplicate:
+            existing = done(duplicate.post)
             db.session.rollback()
             flash(duplicate.message, "info")
-            return redirect(done(duplicate.post))
+            return redirect(existing)
         except ValidationFailed as error:
             show_refusal(form, error)
         else:
