@@ -170,9 +170,7 @@ def test_a_transaction_that_wrote_reads_and_stores_no_page(app, reader, other_re
     assert "Not committed yet." not in thread_of(client, article)
 
 
-def test_a_reply_posted_through_the_page_shows_on_the_next_read(
-    app, reader, other_reader, article
-):
+def test_a_reply_posted_through_the_page_shows_on_the_next_read(app, reader, other_reader, article):
     discussion = factories.public_discussion(article)
     parent = factories.make_post(discussion, reader, "Start here.")
     client = reader_client(app, other_reader)
