@@ -62,7 +62,7 @@ def get_webhook(webhook_id: int) -> Webhook:
 
 
 # Set on a database session when a query of its transaction found no active webhook: its
-# events then read no webhooks. Forgotten at commit and rollback (forum.api.webhooks) and
+# events then read no webhooks. Forgotten when that transaction ends (forum.api.webhooks) and
 # when a webhook is created or switched on.
 NO_WEBHOOKS = "forum.no-active-webhooks"
 

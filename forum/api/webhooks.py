@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import event, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from forum.api import services
 from forum.api.models import DeliveryState, WebhookDelivery
@@ -122,7 +122,7 @@ def _forget_queued(session: Session) -> None:
     session.info.pop(services.DELIVERY_QUEUED, None)
 
 
-def _forget_no_webhooks(session: Session, transaction) -> None:
+def _forget_no_webhooks(session: Session, transaction: SessionTransaction) -> None:
     # The answer holds for the transaction it was read in (committed, rolled back or closed);
     # the next one may see webhooks this one did not.
     if transaction.parent is None:
