@@ -4,10 +4,10 @@ and nearly every reader sees the same article."""
 
 from __future__ import annotations
 
-import secrets
+import hashlib
 
 from babel.lists import format_list
-from flask import current_app, render_template, request
+from flask import render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
@@ -21,13 +21,6 @@ from forum.discussions.models import Discussion
 TEMPLATE = "articles/_article.html"
 
 
-def _release() -> str:
-    """A token of this process. How the fragment is written (templates, translations, date
-    formats, addresses) lives in the code this process runs, so only this process may reuse
-    what it stored: a new release, or a restart, renders anew."""
-    return current_app.extensions.setdefault("article_fragments_release", secrets.token_hex(8))
-
-
 def article_html(shown: ArticlePage, discussion: Discussion) -> Markup:
     """The article (with its further reading, author and groups) and the list of its
     discussions the reader may see, ``discussion`` the one shown below.
@@ -35,7 +28,7 @@ def article_html(shown: ArticlePage, discussion: Discussion) -> Markup:
     Keyed by everything it shows: the article's own words, its reading, its groups' names,
     each listed discussion's group and count, and what differs between readers (language,
     time zone, whether they are signed in and may edit articles), so an entry is never stale,
-    only unused. With templates reloading as they change (development), never stored."""
+    only unused."""
     article = shown.article
     listed = tuple(
         (each.id, each.post_count, each.group.slug, each.group.name, each.group.visibility.value)
@@ -43,7 +36,6 @@ def article_html(shown: ArticlePage, discussion: Discussion) -> Markup:
     )
     key = fragment_key(
         "article",
-        _release(),
         request.script_root,
         current_language(),
         getattr(current_user, "timezone", None),
@@ -57,14 +49,14 @@ def article_html(shown: ArticlePage, discussion: Discussion) -> Markup:
         article.author_bio,
         article.published_at,
         article.is_hidden,
-        article.body_html,
+        # A digest: the key is kept beside the fragment, and the text is most of its size.
+        hashlib.blake2b(article.body_html.encode(), digest_size=16).digest(),
         tuple(tuple(reading) for reading in shown.readings),
         tuple(shown.groups),
         discussion.id,
         listed,
     )
-    storing = not current_app.jinja_env.auto_reload
-    html = get_fragments([key])[0] if storing else None
+    html = get_fragments([key])[0]
     if html is None:
         html = render_template(
             TEMPLATE,
@@ -75,8 +67,7 @@ def article_html(shown: ArticlePage, discussion: Discussion) -> Markup:
             group_discussions=shown.group_discussions,
             list_of=list_of,
         )
-        if storing:
-            put_fragments({key: html})
+        put_fragments({key: html})
     # Stored from our own template's output, which escaped what people wrote.
     return Markup(html)  # nosec B704
 

@@ -36,6 +36,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import Flask, Response, current_app, g, request, session
 from sqlalchemy import String, event, inspect
@@ -216,25 +217,55 @@ class RedisPageStore:
 # Fragments ---------------------------------------------------------------------------------
 
 
+def release_version() -> str:
+    """Changes with the code, the templates and the translations: how a fragment is written
+    (its markup, words, dates, addresses, the rules behind its buttons) lives in them, and
+    in Redis fragments outlive a restart, so a new release must never use an older one's."""
+    app = current_app._get_current_object()
+    version = app.extensions.get("fragments_release")
+    if version is None:
+        digest = hashlib.blake2b(digest_size=8)
+        for source in sorted(Path(__file__).resolve().parents[1].rglob("*.py")):
+            digest.update(source.read_bytes())
+        environment = app.jinja_env
+        for name in sorted(environment.list_templates()):
+            digest.update(name.encode())
+            digest.update(environment.loader.get_source(environment, name)[0].encode())
+        for directory in app.extensions["babel"].translation_directories:
+            for catalogue in sorted(Path(directory).glob("*/LC_MESSAGES/*.mo")):
+                digest.update(catalogue.read_bytes())
+        version = app.extensions["fragments_release"] = digest.hexdigest()
+    return version
+
+
 def fragment_key(*parts: object) -> tuple:
-    """A store key for a fragment of HTML that is a function of ``parts`` alone: callers put in
-    the parts everything the fragment shows (ids, states, names, times, language, zone), so an
-    entry can never be stale, only unused. Parts must be hashable and compare by value. In
-    process the parts are the key (a page has hundreds: digesting each cost more than the
-    look-up); Redis stores them under a digest (parts may be long or hold people's names)."""
-    return ("fragment", *parts)
+    """A store key for a fragment of HTML that is a function of ``parts`` alone and of this
+    release (``release_version``): callers put in the parts everything the fragment shows
+    (ids, states, names, times, language, zone), so an entry can never be stale, only unused.
+    Parts must be hashable and compare by value. In process the parts are the key (a page
+    has hundreds: digesting each cost more than the look-up); Redis stores them under a
+    digest (parts may be long or hold people's names)."""
+    return ("fragment", release_version(), *parts)
+
+
+def _fragment_store() -> PageStore | RedisPageStore | None:
+    # While templates reload as they are edited (development), a release has no fixed
+    # version: nothing is stored.
+    if current_app.jinja_env.auto_reload:
+        return None
+    return current_app.extensions.get("page_cache")
 
 
 def get_fragments(keys: list[tuple]) -> list[str | None]:
     """The stored fragments for ``keys`` (None where not stored), in one look-up."""
-    store = current_app.extensions.get("page_cache")
+    store = _fragment_store()
     if store is None or not keys:
         return [None] * len(keys)
     return store.get_many(keys, current_app.config["FRAGMENT_CACHE_SECONDS"])
 
 
 def put_fragments(fragments: dict[tuple, str]) -> None:
-    store = current_app.extensions.get("page_cache")
+    store = _fragment_store()
     if store is not None and fragments:
         store.put_many(fragments, current_app.config["FRAGMENT_CACHE_SECONDS"])
 

@@ -11,18 +11,15 @@ Two levels, so a page of hundreds of posts is rarely put together again:
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 
 from flask import current_app, get_template_attribute, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-import forum
 from forum.core.i18n import current_language
 from forum.core.pagecache import fragment_key, get_fragments, put_fragments, transaction_wrote
 from forum.core.pagination import Page
@@ -34,24 +31,6 @@ from forum.moderation.queries import featured_posts
 # what people type (forms drop control characters), so only the placeholder matches.
 TOKEN = "\x00csrf-token\x00"
 POST_TEMPLATE = "discussions/_post.html"
-
-
-def _fragments_version() -> str:
-    """Changes with the code, the post template and the translations, so a new release never
-    shows a fragment an older one stored (in Redis, fragments outlive a restart): how dates
-    are written, the addresses and the rules behind the buttons live in the code."""
-    app = current_app._get_current_object()
-    version = app.extensions.get("post_fragments_version")
-    if version is None:
-        digest = hashlib.blake2b(digest_size=8)
-        for source in sorted(Path(forum.__file__).parent.rglob("*.py")):
-            digest.update(source.read_bytes())
-        digest.update(app.jinja_env.loader.get_source(app.jinja_env, POST_TEMPLATE)[0].encode())
-        for directory in app.extensions["babel"].translation_directories:
-            for catalogue in sorted(Path(directory).glob("*/LC_MESSAGES/*.mo")):
-                digest.update(catalogue.read_bytes())
-        version = app.extensions["post_fragments_version"] = digest.hexdigest()
-    return version
 
 
 def render_thread(thread: queries.ThreadPage, discussion: Discussion) -> Markup:
@@ -73,7 +52,7 @@ def _thread_html(
     permissions.ThreadRights), their vote and flag, and the score. The text (stored as HTML
     when written), the pending notice and the form token are added around them per reader.
     Put together here rather than by a recursive macro: a page has hundreds of posts."""
-    common = (_fragments_version(), request.script_root, current_language())
+    common = (request.script_root, current_language())
     zone = getattr(current_user, "timezone", None)
     posts = thread.posts()
     # Read once a page; only published posts are featured.
@@ -192,7 +171,6 @@ def shown_thread(viewer, discussion: Discussion, number: int, sort: str) -> Show
     if discussion.content_token is not None and not transaction_wrote():
         key = fragment_key(
             "thread",
-            _fragments_version(),
             request.script_root,
             current_language(),
             getattr(viewer, "timezone", None),

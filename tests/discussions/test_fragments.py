@@ -237,3 +237,34 @@ def test_fragments_are_shared_through_redis(app):
         store.put_many({keys[0]: "<p>zéro</p>", keys[2]: "<p>two</p>"}, 60)
         assert store.get_many(keys, 60) == ["<p>zéro</p>", None, "<p>two</p>"]
     store.clear()
+
+
+def test_a_new_release_never_uses_what_an_older_one_stored(app, reader, other_reader, article):
+    post = factories.make_post(factories.public_discussion(article), reader, "Kept words.")
+    page_of(app, other_reader, article)
+    stored = fragments_stored(app)
+    released = app.extensions["fragments_release"]
+    try:
+        # What a deployment with other code, templates or translations computes.
+        app.extensions["fragments_release"] = "another-release"
+        assert "Kept words." in post_html(page_of(app, other_reader, article), post.id)
+        assert fragments_stored(app) > stored
+        assert all(key[1] == "another-release" for key in _newest_fragments(app, stored))
+    finally:
+        app.extensions["fragments_release"] = released
+
+
+def _newest_fragments(app, skip: int) -> list[tuple]:
+    keys = [key for key in app.extensions["page_cache"].entries if key[0] == "fragment"]
+    return keys[skip:]
+
+
+def test_nothing_is_stored_while_templates_reload(app, reader, other_reader, article):
+    factories.make_post(factories.public_discussion(article), reader, "Edited templates.")
+    stored = fragments_stored(app)
+    app.jinja_env.auto_reload = True
+    try:
+        assert "Edited templates." in page_of(app, other_reader, article)
+        assert fragments_stored(app) == stored
+    finally:
+        app.jinja_env.auto_reload = False
