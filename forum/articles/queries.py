@@ -86,18 +86,36 @@ class ArticlePage:
 
 _ARTICLE_ID = bindparam("article_id")
 READING, GROUP = 0, 1
-# The further reading and the article's groups in one statement: (kind, position, text, url)
-# with a group's name as its text and its slug as its url. Built once: it never changes.
-_READINGS_AND_GROUPS = (
-    select(literal_column(str(READING)).label("kind"), Reading.position, Reading.text, Reading.url)
-    .where(Reading.article_id == _ARTICLE_ID)
-    .union_all(
-        select(literal_column(str(GROUP)), null(), Group.name, Group.slug)
-        .join(article_groups, article_groups.c.group_id == Group.id)
-        .where(article_groups.c.article_id == _ARTICLE_ID)
-    )
-    .order_by("kind", "position", "text")
-)
+_READINGS_AND_GROUPS: dict[tuple[bool, bool], Select] = {}
+
+
+def _readings_and_groups_statement(viewer) -> Select:
+    """The further reading and the article's groups the viewer may know about (a members-only
+    group does not exist for others), in one statement: (kind, position, text, url) with a
+    group's name as its text and its slug as its url. Built once per kind of viewer, as
+    ``_article_page_statement``."""
+    kind = (is_admin(viewer), is_signed_in(viewer))
+    statement = _READINGS_AND_GROUPS.get(kind)
+    if statement is None:
+        statement = _READINGS_AND_GROUPS[kind] = (
+            select(
+                literal_column(str(READING)).label("kind"),
+                Reading.position,
+                Reading.text,
+                Reading.url,
+            )
+            .where(Reading.article_id == _ARTICLE_ID)
+            .union_all(
+                select(literal_column(str(GROUP)), null(), Group.name, Group.slug)
+                .join(article_groups, article_groups.c.group_id == Group.id)
+                .where(
+                    article_groups.c.article_id == _ARTICLE_ID,
+                    group_queries.groups_seen_by(viewer, bindparam("viewer_id")),
+                )
+            )
+            .order_by("kind", "position", "text")
+        )
+    return statement
 
 
 _ARTICLE_PAGE_STATEMENTS: dict[tuple[bool, bool, bool], Select] = {}
@@ -147,7 +165,10 @@ def get_article_page(viewer, slug: str) -> ArticlePage:
         if db.session.scalar(_visible_to(viewer, select(Article.id)).where(Article.slug == slug)):
             raise NotVisible(_("This article has no discussion."))
         raise NotVisible(_("There is no such article."))
-    rows = db.session.execute(_READINGS_AND_GROUPS, {"article_id": public.article_id}).all()
+    rows = db.session.execute(
+        _readings_and_groups_statement(viewer),
+        {"article_id": public.article_id, "viewer_id": getattr(viewer, "id", None)},
+    ).all()
     return ArticlePage(
         article=public.article,
         discussion=public,

@@ -346,6 +346,12 @@ def group_discussions(group: Group, limit: int = 20) -> list[Discussion]:
     )
 
 
+def groups_seen_by(viewer, viewer_id=None):
+    """Which groups ``viewer`` may know about, as a WHERE clause over groups: public ones, and
+    members-only ones for their members and admins. ``viewer_id`` as for _visible_to."""
+    return _visible_to(viewer, viewer_id)
+
+
 def article_discussions_seen_by(viewer, viewer_id=None):
     """Which of an article's discussions ``viewer`` may see, as a WHERE clause over
     discussions outer-joined to their groups: the public one, and those of the groups the

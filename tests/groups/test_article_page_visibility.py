@@ -60,3 +60,46 @@ def test_a_group_without_a_discussion_of_the_article_is_a_clear_404(client, disc
     response = client.get(f"{PAGE}?group=no-such-group")
     assert response.status_code == 404
     assert NOT_SEEN in response.get_data(as_text=True)
+
+
+@pytest.fixture
+def linked(group, private_group):
+    """An article whose editor named both groups as discussing it."""
+    article = factories.make_article("Melting Sea Lanes")
+    article.groups = [group, private_group]
+    open_group_discussion(None, group, article)
+    open_group_discussion(None, private_group, article)
+    db.session.commit()
+    return article
+
+
+@pytest.mark.parametrize("persona", [None, "reader", "member"])
+def test_discussed_by_names_no_members_only_group_to_others(request, client, linked, persona):
+    if persona:
+        login(client, request.getfixturevalue(persona))
+    html = client.get(PAGE).get_data(as_text=True)
+    assert "Policy Staff Circle" not in html
+    assert "Discussed by the" in html and "Great Decisions Discussion group" in html
+
+
+@pytest.mark.parametrize("persona", ["private_member", "admin"])
+def test_discussed_by_names_the_members_only_group_to_who_may_see_it(
+    request, client, linked, persona
+):
+    login(client, request.getfixturevalue(persona))
+    html = client.get(PAGE).get_data(as_text=True)
+    discussed_by = html[html.index('class="discussed-by"') :]
+    assert "Policy Staff Circle" in discussed_by[: discussed_by.index("</p>")]
+
+
+def test_a_member_sees_their_members_only_group_named_without_its_own_discussion(
+    client, group, private_group, private_member
+):
+    article = factories.make_article("Melting Sea Lanes")
+    article.groups = [group, private_group]
+    db.session.commit()
+    assert "Policy Staff Circle" not in client.get(PAGE).get_data(as_text=True)
+    login(client, private_member)
+    html = client.get(PAGE).get_data(as_text=True)
+    discussed_by = html[html.index('class="discussed-by"') :]
+    assert "Policy Staff Circle" in discussed_by[: discussed_by.index("</p>")]
