@@ -145,7 +145,9 @@ def _filled(context, text: str, variables: dict) -> str:
     # As Jinja's newstyle gettext: always a format string, so "%%" is a percent sign; with no
     # "%" and no variables, formatting would return the text unchanged.
     if context.eval_ctx.autoescape:
-        text = Markup(text)
+        # A message from our own catalogue, as Jinja's gettext treats it; the values filled
+        # in are escaped by Markup's % operator.
+        text = Markup(text)  # nosec B704
     return text % variables if variables or "%" in text else text
 
 

@@ -46,8 +46,9 @@ SQLITE_TRIGGERS = {
         "id IN (SELECT discussion_id FROM posts WHERE author_id = new.id)",
     ),
 }
+# The DDL below is built from this module's constants alone, never from input.
 SQLITE_STATEMENTS = tuple(
-    f"CREATE TRIGGER IF NOT EXISTS {name} {when} BEGIN "
+    f"CREATE TRIGGER IF NOT EXISTS {name} {when} BEGIN "  # nosec B608
     f"UPDATE discussions SET content_token = {SQLITE_TOKEN} WHERE {where}; END"
     for name, (when, where) in SQLITE_TRIGGERS.items()
 )
@@ -55,7 +56,7 @@ SQLITE_STATEMENTS = tuple(
 PG_TOKEN = "substr(md5(random()::text || clock_timestamp()::text), 1, 16)"
 PG_STATEMENTS = (
     # Posts and featured pins both carry discussion_id: one function serves them.
-    "CREATE OR REPLACE FUNCTION forum_discussion_token() RETURNS trigger "
+    "CREATE OR REPLACE FUNCTION forum_discussion_token() RETURNS trigger "  # nosec B608
     "LANGUAGE plpgsql AS $$ BEGIN "
     "IF TG_OP <> 'INSERT' THEN "
     f"UPDATE discussions SET content_token = {PG_TOKEN} WHERE id = OLD.discussion_id; "
@@ -64,7 +65,7 @@ PG_STATEMENTS = (
     "AND NEW.discussion_id IS DISTINCT FROM OLD.discussion_id) THEN "
     f"UPDATE discussions SET content_token = {PG_TOKEN} WHERE id = NEW.discussion_id; "
     "END IF; RETURN NULL; END $$",
-    "CREATE OR REPLACE FUNCTION forum_discussion_token_author() RETURNS trigger "
+    "CREATE OR REPLACE FUNCTION forum_discussion_token_author() RETURNS trigger "  # nosec B608
     "LANGUAGE plpgsql AS $$ BEGIN "
     f"UPDATE discussions SET content_token = {PG_TOKEN} "
     "WHERE id IN (SELECT discussion_id FROM posts WHERE author_id = NEW.id); "
