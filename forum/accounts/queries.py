@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from flask import g, has_request_context
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, bindparam, event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 
 from forum.accounts.models import User
 from forum.core.errors import NotVisible
+from forum.core.memo import request_memo
 from forum.extensions import db
 
 # Facts about the signed-in person that every page shows (the moderation state behind the
@@ -19,11 +18,10 @@ from forum.extensions import db
 # as their row when their session names them, so a signed-in page pays one query for all of
 # them. Each domain registers its columns (scalar subqueries correlated on ``users.id``) with
 # ``read_with_session_user`` and finds what they answered with ``session_user_read``; the
-# answers hold until the request writes (a flush, a commit, a rollback, a bulk UPDATE or
-# DELETE, or changes waiting to be flushed), then the domain reads afresh.
+# answers hold until the request writes (forum.core.memo), then the domain reads afresh.
 _SESSION_READS: dict[str, Callable[[], Sequence[ColumnElement]]] = {}
 _statement: list[tuple[Select, dict[str, slice]]] = []
-_READS_KEY = "_session_user_reads"
+_MEMO = "session_user"
 NOT_READ = object()
 
 
@@ -59,42 +57,19 @@ def get_user_for_session(session_id: str) -> User | None:
     row = db.session.execute(statement, {"user_id": wanted}).first()
     if row is None or str(row[0].session_version) != version:
         return None
-    if has_request_context():
-        g.setdefault(_READS_KEY, {})[row[0].id] = {
-            name: tuple(row[span]) for name, span in spans.items()
-        }
+    memo = request_memo(_MEMO)
+    if memo is not None:
+        memo[row[0].id] = {name: tuple(row[span]) for name, span in spans.items()}
     return row[0]
 
 
 def session_user_read(user, name: str) -> Any:
     """What ``name``'s columns answered when ``user``'s session loaded them in this request, or
     ``NOT_READ`` (another user, no request, or the request has written since)."""
-    if not has_request_context():
+    memo = request_memo(_MEMO)
+    if not memo:
         return NOT_READ
-    reads = g.get(_READS_KEY)
-    if not reads:
-        return NOT_READ
-    session = db.session
-    if session.new or session.deleted or session.dirty:
-        g.pop(_READS_KEY, None)
-        return NOT_READ
-    return reads.get(getattr(user, "id", None), {}).get(name, NOT_READ)
-
-
-def _forget(*_args) -> None:
-    if has_request_context():
-        g.pop(_READS_KEY, None)
-
-
-def _forget_after_bulk_write(state) -> None:
-    if state.is_update or state.is_delete:
-        _forget()
-
-
-event.listen(Session, "after_flush", _forget)
-event.listen(Session, "after_commit", _forget)
-event.listen(Session, "after_soft_rollback", _forget)
-event.listen(Session, "do_orm_execute", _forget_after_bulk_write)
+    return memo.get(getattr(user, "id", None), {}).get(name, NOT_READ)
 
 
 def find_user_by_email(email: str) -> User | None:

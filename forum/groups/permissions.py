@@ -10,15 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from flask import g, has_request_context
 from flask_babel import gettext as _
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from forum.accounts.permissions import is_active_member, is_admin, is_signed_in
 from forum.admin.models import GroupArchive
 from forum.core.db import utc_now
 from forum.core.errors import PermissionDenied
+from forum.core.memo import request_memo
 from forum.extensions import db
 from forum.groups.models import (
     Ballot,
@@ -36,43 +35,16 @@ from forum.groups.models import (
 )
 
 # A page asks about the viewer's membership and the group's archive state many times (the
-# view, then every button in the template). A request remembers each answer once read, keyed by
-# (user id, group id) and group id; any write to the database (a flush, a commit, a rollback,
-# or a bulk UPDATE/DELETE) forgets them all, so a service that changes them in the same request
-# is seen by the checks that follow it.
-_READS_KEY = "_group_permission_reads"
+# view, then every button in the template): a request remembers each answer once read, keyed
+# by (user id, group id) and group id, until it writes (forum.core.memo).
+_MEMO = "group_permissions"
 _MISSING = object()
-
-
-def _reads() -> dict | None:
-    if not has_request_context():
-        return None
-    # Added or deleted but not yet flushed: a query would autoflush them, so read afresh.
-    if db.session.new or db.session.deleted:
-        g.pop(_READS_KEY, None)
-    return g.setdefault(_READS_KEY, {})
-
-
-def _forget(*_args) -> None:
-    if has_request_context():
-        g.pop(_READS_KEY, None)
-
-
-def _forget_after_bulk_write(state) -> None:
-    if state.is_update or state.is_delete:
-        _forget()
-
-
-event.listen(Session, "after_flush", _forget)
-event.listen(Session, "after_commit", _forget)
-event.listen(Session, "after_soft_rollback", _forget)
-event.listen(Session, "do_orm_execute", _forget_after_bulk_write)
 
 
 def remember_group_reads(user, group: Group, membership: Membership | None, archived: bool) -> None:
     """Record what a query already read with the group (see queries.get_group_for), so the
     permissions below do not read it again during this request."""
-    reads = _reads()
+    reads = request_memo(_MEMO)
     if reads is None or group.id is None:
         return
     if is_signed_in(user):
@@ -89,7 +61,7 @@ def membership_of(user, group: Group) -> Membership | None:
 
 def membership_in(user_id: int, group_id: int) -> Membership | None:
     """Someone's membership row in a group, by ids, whatever its state (read once a request)."""
-    reads = _reads()
+    reads = request_memo(_MEMO)
     key = ("membership", user_id, group_id)
     if reads is not None and (known := reads.get(key, _MISSING)) is not _MISSING:
         return known
@@ -104,7 +76,7 @@ def membership_in(user_id: int, group_id: int) -> Membership | None:
 def read_memberships(pairs: Iterable[tuple[int, int]]) -> None:
     """Read the memberships of many (user id, group id) pairs in one query, for a page that
     asks about each of them (the moderation queue's group bans)."""
-    reads = _reads()
+    reads = request_memo(_MEMO)
     if reads is None:
         return
     wanted = {pair for pair in pairs if ("membership", *pair) not in reads}
@@ -149,7 +121,7 @@ def is_archived(group: Group) -> bool:
     closed (the admin's archiving locks the discussions it had)."""
     if group.id is None:
         return False
-    reads = _reads()
+    reads = request_memo(_MEMO)
     key = ("archived", group.id)
     if reads is not None and key in reads:
         return reads[key]
