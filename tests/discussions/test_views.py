@@ -385,14 +385,14 @@ def test_a_reply_runs_a_fixed_few_statements(app, client, reader, other_reader, 
     db.session.expunge_all()
     # The announcement is the worker's job, as when serving (tests otherwise run jobs at once).
     huey = get_huey(app)
-    huey.immediate = False
+    immediate, huey.immediate = huey.immediate, False
     try:
         with count_queries() as statements:
             response = client.post(
                 f"/posts/{parent.id}/reply", data={"csrf_token": token, "body": "Two"}
             )
     finally:
-        huey.immediate = True
+        huey.immediate = immediate
     assert response.status_code == 302
     assert len(statements) <= REPLY_STATEMENTS, "\n".join(statements)
     # The first reply followed the discussion; the second finds it in its one check.
