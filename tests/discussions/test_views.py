@@ -369,10 +369,10 @@ def test_a_closed_discussion_says_why(app, client, reader, article, monkeypatch)
 
 # Posting, counted -----------------------------------------------------------------------------
 
-# Issue 6: the user, the moderation state, the parent, the double-submission check (with the
-# follow and the webhooks), the policy; the INSERT, the discussion's counter, the parent's
+# Issue 6: the user with their moderation state, the parent, the double-submission check (with
+# the follow and the webhooks), the policy; the INSERT, the discussion's counter, the parent's
 # counter and the new post's place in the thread. Nothing is read again after the commit.
-REPLY_STATEMENTS = 9
+REPLY_STATEMENTS = 8
 
 
 def test_a_reply_runs_a_fixed_few_statements(app, client, reader, other_reader, discussion):
