@@ -16,7 +16,9 @@ from forum.extensions import db
 from tests.conftest import require_service
 from tests.test_migrations import migrate_from_empty
 
-SCHEMA = "forum_migration_check"
+# One per test worker: two workers dropping and creating the same schema of the shared
+# database pulled it from under each other.
+SCHEMA = "forum_migration_check_" + os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 pytestmark = pytest.mark.postgres
 

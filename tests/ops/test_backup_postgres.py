@@ -21,7 +21,9 @@ from tests.conftest import require_service
 from tests.ops.conftest import run_command
 from tests.ops.test_backup import PostWriter, counts_in, seed
 
-SCHEMA = "forum_ops_backup"
+# One per test worker: two workers dropping and creating the same schema of the shared
+# database pulled it from under each other.
+SCHEMA = "forum_ops_backup_" + os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 pytestmark = pytest.mark.postgres
 
