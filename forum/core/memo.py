@@ -39,7 +39,8 @@ def _forget(*_args) -> None:
 
 
 def _forget_after_bulk_write(state) -> None:
-    if state.is_update or state.is_delete:
+    # Anything but a SELECT may write: a bulk UPDATE or DELETE, a Core INSERT, raw SQL.
+    if not state.is_select:
         _forget()
 
 

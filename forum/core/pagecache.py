@@ -36,6 +36,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from importlib.metadata import distributions
 from pathlib import Path
 
 from flask import Flask, Response, current_app, g, request, session
@@ -79,6 +80,12 @@ class Entry:
     headers: list[tuple[str, str]]
     stored_at: float
 
+    @property
+    def size(self) -> int:
+        """Bytes, as PAGE_CACHE_MAX_BYTES counts them (text in other scripts takes several)."""
+        body = self.body
+        return len(body) if isinstance(body, bytes) else len(body.encode())
+
 
 class PageStore:
     """A bounded, thread-safe LRU of rendered pages."""
@@ -87,6 +94,8 @@ class PageStore:
         self.max_bytes = max_bytes
         self.size = 0
         self.entries: OrderedDict[tuple, Entry] = OrderedDict()
+        # Each entry's size, counted once when it is put.
+        self.sizes: dict[tuple, int] = {}
         self.lock = threading.Lock()
 
     def get(self, key: tuple, max_age: float) -> Entry | None:
@@ -101,13 +110,15 @@ class PageStore:
             return entry
 
     def put(self, key: tuple, entry: Entry) -> None:
-        if len(entry.body) > self.max_bytes // 4:
+        size = entry.size
+        if size > self.max_bytes // 4:
             return
         with self.lock:
             if key in self.entries:
                 self._remove(key)
             self.entries[key] = entry
-            self.size += len(entry.body)
+            self.sizes[key] = size
+            self.size += size
             while self.size > self.max_bytes:
                 self._remove(next(iter(self.entries)))
 
@@ -138,10 +149,12 @@ class PageStore:
     def clear(self) -> None:
         with self.lock:
             self.entries.clear()
+            self.sizes.clear()
             self.size = 0
 
     def _remove(self, key: tuple) -> None:
-        self.size -= len(self.entries.pop(key).body)
+        del self.entries[key]
+        self.size -= self.sizes.pop(key)
 
 
 class RedisPageStore:
@@ -222,9 +235,10 @@ class RedisPageStore:
 
 
 def release_version() -> str:
-    """Changes with the code, the templates and the translations: how a fragment is written
-    (its markup, words, dates, addresses, the rules behind its buttons) lives in them, and
-    in Redis fragments outlive a restart, so a new release must never use an older one's."""
+    """Changes with the code, the templates, the translations and the installed libraries:
+    how a fragment is written (its markup, words, dates, addresses, the rules behind its
+    buttons) lives in them, and in Redis fragments outlive a restart, so a new release must
+    never use an older one's."""
     app = current_app._get_current_object()
     version = app.extensions.get("fragments_release")
     if version is None:
@@ -238,6 +252,10 @@ def release_version() -> str:
         for directory in app.extensions["babel"].translation_directories:
             for catalogue in sorted(Path(directory).glob("*/LC_MESSAGES/*.mo")):
                 digest.update(catalogue.read_bytes())
+        # And the libraries that write into fragments (dates, markup): an upgrade of one
+        # is a new release too.
+        for name in sorted(f"{d.metadata['Name']}=={d.version}" for d in distributions()):
+            digest.update(name.encode())
         version = app.extensions["fragments_release"] = digest.hexdigest()
     return version
 

@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from sqlalchemy import Row, Select, bindparam, delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from forum.accounts.models import User
 from forum.api import queries as webhook_queries
@@ -159,7 +161,7 @@ def post_reply(
     if post.is_published:
         count_published(post, +1, discussion, parent, now)
     if not context.follows:
-        db.session.add(Follow(discussion_id=discussion.id, user_id=actor.id, created_at=now))
+        _follow(actor, discussion, now)
     db.session.flush()
     webhook_queries.note_active_webhooks(context.webhooks)
     signals.post_created.send(post, actor=actor)
@@ -247,9 +249,15 @@ def toggle_vote(actor: User, post: Post, now: datetime | None = None) -> bool:
 
 
 def _follow(actor: User, discussion: Discussion, now: datetime) -> None:
-    key = {"discussion_id": discussion.id, "user_id": actor.id}
-    if db.session.get(Follow, key) is None:
-        db.session.add(Follow(**key, created_at=now))
+    """Make ``actor`` follow ``discussion``, once: a second request at the same moment (two
+    replies sent together) finds the follow made rather than failing on it."""
+    dialect = db.session.get_bind().dialect.name
+    insert = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}[dialect]
+    db.session.execute(
+        insert(Follow)
+        .values(discussion_id=discussion.id, user_id=actor.id, created_at=now)
+        .on_conflict_do_nothing()
+    )
 
 
 def set_following(

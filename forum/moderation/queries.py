@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask import g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import Index, and_, false, func, select, true
 from sqlalchemy.orm import joinedload
@@ -16,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from forum.accounts.models import User
 from forum.core.db import utc_now
 from forum.core.errors import NotVisible, PermissionDenied
+from forum.core.memo import request_memo
 from forum.core.pagination import Page, paginate
 from forum.discussions.models import Discussion, Post, PostState
 from forum.discussions.permissions import can_view_post
@@ -303,10 +303,11 @@ def posts_to_moderate(viewer, post_ids: list[int]) -> list[Post]:
 
 def featured_posts(discussion: Discussion) -> list[Post]:
     """The discussion's featured posts that are still published, the latest pinned first;
-    read once per request and discussion (every post on the page asks)."""
-    key = f"_featured_{discussion.id}"
-    if has_request_context() and key in g:
-        return g.get(key)
+    read once per request and discussion (every post on the page asks), and afresh after a
+    write (forum.core.memo): a pin changed in the request is seen by what follows it."""
+    memo = request_memo("featured_posts")
+    if memo is not None and discussion.id in memo:
+        return memo[discussion.id]
     posts = list(
         db.session.scalars(
             select(Post)
@@ -319,8 +320,8 @@ def featured_posts(discussion: Discussion) -> list[Post]:
             .order_by(FeaturedPost.created_at.desc(), Post.id.desc())
         )
     )
-    if has_request_context():
-        setattr(g, key, posts)
+    if memo is not None:
+        memo[discussion.id] = posts
     return posts
 
 

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import select
 
 from forum.accounts.models import UserStatus
 from forum.core.db import utc_now
@@ -184,3 +186,20 @@ def test_discussions_close_a_set_number_of_days_after_publication(
     assert services.post_reply(moderator, discussion, None, "Moderators may still post").id
     article.published_at = utc_now() - timedelta(days=29)
     assert closed_notice(discussion) is None
+
+
+def test_a_follow_made_by_a_reply_sent_at_the_same_moment_is_kept(monkeypatch, reader, discussion):
+    """Two replies sent together both read "not following yet"; the second to insert the
+    follow finds it made instead of failing."""
+    read = services._posting_context
+
+    def read_before_the_other_committed(*args):
+        return SimpleNamespace(**{**read(*args)._asdict(), "follows": False})
+
+    services.post_reply(reader, discussion, None, "The first of two.")
+    db.session.commit()
+    monkeypatch.setattr(services, "_posting_context", read_before_the_other_committed)
+    services.post_reply(reader, discussion, None, "The second, sent at once.")
+    db.session.commit()
+    follows = db.session.scalars(select(Follow).where(Follow.user_id == reader.id)).all()
+    assert len(follows) == 1
