@@ -21,6 +21,7 @@ from jinja2 import pass_context
 from markupsafe import Markup
 
 from forum.core.urls import safe_next
+from forum.core.web import may_be_signed_in
 from forum.extensions import db
 
 # The languages shipped, by their code, each named in itself.
@@ -47,9 +48,11 @@ def select_language() -> str:
         return DEFAULT
     if is_language(fixed := g.get("answer_language")):
         return fixed
-    saved = getattr(current_user, "language", None)
-    if is_language(saved):
-        return saved
+    # Flask-Login is asked only when someone may be signed in.
+    if may_be_signed_in():
+        saved = getattr(current_user, "language", None)
+        if is_language(saved):
+            return saved
     chosen = request.cookies.get(COOKIE)
     if chosen in LANGUAGES:
         return chosen

@@ -44,7 +44,7 @@ from sqlalchemy import String, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column
 
 from forum.core.i18n import current_language
-from forum.core.web import accepts_gzip, carries_no_secret, gzip_body
+from forum.core.web import accepts_gzip, carries_no_secret, gzip_body, may_be_signed_in
 from forum.extensions import db
 
 WRITES = ("insert", "update", "delete", "replace")
@@ -368,9 +368,7 @@ def _cacheable() -> bool:
     ):
         return False
     # Anonymous and with nothing personal to show: no login, no remembered login, no messages.
-    if "_user_id" in session or "_flashes" in session:
-        return False
-    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") not in request.cookies
+    return "_flashes" not in session and not may_be_signed_in()
 
 
 def _current_version() -> str | None:

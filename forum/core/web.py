@@ -203,11 +203,20 @@ def _gzip_file(response: Response, etag: str) -> bytes:
     return body
 
 
+def may_be_signed_in() -> bool:
+    """Whether the request carries a signed-in session or a remembered login; when it does
+    not, the reader is anonymous without asking Flask-Login (which costs a hit of the page
+    cache a tenth of its time)."""
+    if "_user_id" in session:
+        return True
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+
+
 def carries_no_secret() -> bool:
     """True if this request's response holds nothing an attacker could learn by BREACH."""
-    if "csrf_token" in g or "_user_id" in session or "Authorization" in request.headers:
+    if "csrf_token" in g or "Authorization" in request.headers:
         return False
-    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") not in request.cookies
+    return not may_be_signed_in()
 
 
 def accepts_gzip() -> bool:
