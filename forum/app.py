@@ -41,8 +41,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     limiter.init_app(app)
     mail.init_app(app)
 
-    from forum.core import i18n, pagecache
+    from forum.core import i18n, pagecache, transactions
 
+    transactions.init_app(app)
     i18n.init_app(app, str(_beside_or_inside("translations")))
     pagecache.init_app(app)
 
