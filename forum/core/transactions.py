@@ -30,7 +30,9 @@ def _note_statement(conn, cursor, statement, parameters, context, executemany) -
 @event.listens_for(Engine, "commit")
 @event.listens_for(Engine, "rollback")
 def _transaction_ended(conn) -> None:
-    conn.info.pop(NOT_ONLY_READS, None)
+    # A connection the server dropped has no info left to forget (and asking raises).
+    if not conn.invalidated:
+        conn.info.pop(NOT_ONLY_READS, None)
 
 
 def _end_read_only(exc: BaseException | None) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 
-from forum.core.pagecache import RedisPageStore
+from forum.core.pagecache import READ_VERSION, RedisPageStore
 from forum.discussions.models import Post, PostState
 from forum.extensions import db
 from tests import factories
@@ -171,3 +171,27 @@ def test_with_redis_gone_pages_are_rendered_as_usual(app, client, article, discu
         app.extensions["page_cache"] = in_process
     assert page.status_code == 200
     assert article.title in page.get_data(as_text=True)
+
+
+def test_after_the_database_drops_the_version_readers_connection_pages_still_answer(
+    app, client, reader, article, discussion
+):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the version is read on a connection kept open on PostgreSQL only")
+    factories.make_post(discussion, reader, "Still here after a restart.")
+    client.get(url(article))
+    assert client.get(url(article)).headers["X-Page-Cache"] == "hit"
+    # What a server restart or an idle timeout does to a kept connection.
+    db.session.execute(
+        text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
+            " AND datname = current_database() AND query = :read"
+        ),
+        {"read": READ_VERSION},
+    )
+    db.session.commit()
+    page = client.get(url(article))
+    assert page.status_code == 200
+    assert "Still here after a restart." in page.get_data(as_text=True)
+    # The next reader gets a new connection, and the cache again.
+    assert client.get(url(article)).headers["X-Page-Cache"] == "hit"
