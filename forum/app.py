@@ -62,6 +62,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     from forum import api
 
     api.init_app(app)
+
+    from forum.core import splice
+
+    splice.init_app(app)  # last, see there
     return app
 
 

@@ -76,7 +76,7 @@ class PageVersion(db.Model):
 
 @dataclass
 class Entry:
-    # A page's bytes, or a fragment's text (in process; Redis stores bytes).
+    # A page's bytes, or a fragment's text or bytes (in process; Redis stores bytes).
     body: bytes | str
     headers: list[tuple[str, str]]
     stored_at: float
@@ -123,10 +123,10 @@ class PageStore:
             while self.size > self.max_bytes:
                 self._remove(next(iter(self.entries)))
 
-    def get_many(self, keys: list[tuple], max_age: float) -> list[str | None]:
+    def get_many(self, keys: list[tuple], max_age: float, as_bytes: bool = False) -> list:
         """Fragments of many entries at once, None where missing or older than ``max_age``.
-        Kept as the strings they were put as: a stored thread is hundreds of kilobytes, and
-        decoding it again on every page cost more than the look-up."""
+        Kept as they were put (text, or bytes for a stored thread): a stored thread is
+        hundreds of kilobytes, and converting it on every page cost more than the look-up."""
         now = time.monotonic()
         found: list[str | None] = []
         with self.lock:
@@ -140,9 +140,11 @@ class PageStore:
                 else:
                     self.entries.move_to_end(key)
                     found.append(entry.body)
+        if as_bytes:
+            return [body.encode() if isinstance(body, str) else body for body in found]
         return found
 
-    def put_many(self, fragments: dict[tuple, str], max_age: float) -> None:
+    def put_many(self, fragments: dict[tuple, str | bytes], max_age: float) -> None:
         now = time.monotonic()
         for key, fragment in fragments.items():
             self.put(key, Entry(fragment, [], now))
@@ -197,7 +199,7 @@ class RedisPageStore:
         except self.errors:
             current_app.logger.warning("Page cache: Redis is unreachable", exc_info=True)
 
-    def get_many(self, keys: list[tuple], max_age: float) -> list[str | None]:
+    def get_many(self, keys: list[tuple], max_age: float, as_bytes: bool = False) -> list:
         """One round trip for a page's fragments, however many (``fragment_key``)."""
         if not keys:
             return []
@@ -206,12 +208,14 @@ class RedisPageStore:
         except self.errors:
             current_app.logger.warning("Page cache: Redis is unreachable", exc_info=True)
             return [None] * len(keys)
+        if as_bytes:
+            return found
         return [None if body is None else body.decode() for body in found]
 
-    def put_many(self, fragments: dict[tuple, str], max_age: float) -> None:
+    def put_many(self, fragments: dict[tuple, str | bytes], max_age: float) -> None:
         pipeline = self.redis.pipeline(transaction=False)
         for key, fragment in fragments.items():
-            body = fragment.encode()
+            body = fragment if isinstance(fragment, bytes) else fragment.encode()
             if len(body) <= self.max_entry:
                 pipeline.set(self._digest_name(key), body, ex=max(1, int(max_age)))
         try:
@@ -279,15 +283,16 @@ def _fragment_store() -> PageStore | RedisPageStore | None:
     return current_app.extensions.get("page_cache")
 
 
-def get_fragments(keys: list[tuple]) -> list[str | None]:
-    """The stored fragments for ``keys`` (None where not stored), in one look-up."""
+def get_fragments(keys: list[tuple], as_bytes: bool = False) -> list:
+    """The stored fragments for ``keys`` (None where not stored), in one look-up: as text,
+    or with ``as_bytes`` as UTF-8 bytes (for fragments put as bytes)."""
     store = _fragment_store()
     if store is None or not keys:
         return [None] * len(keys)
-    return store.get_many(keys, current_app.config["FRAGMENT_CACHE_SECONDS"])
+    return store.get_many(keys, current_app.config["FRAGMENT_CACHE_SECONDS"], as_bytes)
 
 
-def put_fragments(fragments: dict[tuple, str]) -> None:
+def put_fragments(fragments: dict[tuple, str | bytes]) -> None:
     store = _fragment_store()
     if store is not None and fragments:
         store.put_many(fragments, current_app.config["FRAGMENT_CACHE_SECONDS"])

@@ -18,11 +18,11 @@ from functools import partial
 from flask import current_app, get_template_attribute, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
 
 from forum.core.i18n import current_language
 from forum.core.pagecache import fragment_key, get_fragments, put_fragments, transaction_wrote
 from forum.core.pagination import Page
+from forum.core.splice import Part
 from forum.discussions import permissions, queries
 from forum.discussions.models import Discussion
 from forum.moderation.queries import featured_posts
@@ -30,14 +30,15 @@ from forum.moderation.queries import featured_posts
 # Stands in for the viewer's form token in stored fragments. NUL never reaches a page from
 # what people type (forms drop control characters), so only the placeholder matches.
 TOKEN = "\x00csrf-token\x00"
+TOKEN_BYTES = TOKEN.encode()
 POST_TEMPLATE = "discussions/_post.html"
 
 
-def render_thread(thread: queries.ThreadPage, discussion: Discussion) -> Markup:
+def render_thread(thread: queries.ThreadPage, discussion: Discussion) -> Part:
     """The thread's posts as the items of a list (``<li>``), replies nested in their own
     lists, for the current reader (a continued thread's page)."""
     rights = permissions.ThreadRights(current_user, discussion)
-    return _with_token(_thread_html(thread, discussion, rights))
+    return _with_token(_thread_html(thread, discussion, rights).encode())
 
 
 def _thread_html(
@@ -126,16 +127,18 @@ def _thread_html(
     return "".join(out)
 
 
-def _with_token(html: str) -> Markup:
-    """``html`` from ``_thread_html`` with the viewer's form token in place of ``TOKEN``."""
-    pieces = html.split(TOKEN)
+def _with_token(html: bytes) -> Part:
+    """``html`` from ``_thread_html``, encoded, with the viewer's form token in place of
+    ``TOKEN``: as bytes, so a thread of hundreds of kilobytes is neither decoded nor encoded
+    on each page (forum.core.splice)."""
+    pieces = html.split(TOKEN_BYTES)
     if len(pieces) > 1:
         # Asked only when a form needs it: an anonymous reader's page must set no session
         # cookie.
-        html = generate_csrf().join(pieces)
+        html = generate_csrf().encode().join(pieces)
     # Every piece is markup already: fragments rendered by autoescaping templates, the posts'
     # HTML sanitised when it was written, and a form token of our own.
-    return Markup(html)  # nosec B704
+    return Part(html)
 
 
 def _render(macro: str, *args) -> str:
@@ -150,9 +153,9 @@ class ShownThread:
     sort: str
     is_following: bool
     # The posts as ``<li>`` items (empty when the page has none).
-    html: Markup
+    html: Part
     # The section of featured posts above the thread (empty when there are none).
-    featured: Markup
+    featured: Part
 
 
 def shown_thread(viewer, discussion: Discussion, number: int, sort: str) -> ShownThread:
@@ -185,24 +188,22 @@ def shown_thread(viewer, discussion: Discussion, number: int, sort: str) -> Show
             tuple(sorted(marks.voted)),
             tuple(sorted(marks.flagged)),
         )
-        stored = get_fragments([key])[0]
+        stored = get_fragments([key], as_bytes=True)[0]
         if stored is not None:
             total, featured, html = _unpack(stored)
             page = Page(items=[], number=number, per_page=per_page, total=total)
             return ShownThread(page, sort, marks.following, _with_token(html), featured)
     thread = queries.thread_page(viewer, discussion, number, sort, marks)
-    html = _thread_html(thread, discussion, rights) if thread.roots else ""
-    featured = _render("featured_section", discussion, featured_posts(discussion))
+    html = _thread_html(thread, discussion, rights).encode() if thread.roots else b""
+    featured = _render("featured_section", discussion, featured_posts(discussion)).encode()
     if key is not None:
-        put_fragments({key: f"{thread.page.total}\n{len(featured)}\n{featured}{html}"})
+        put_fragments({key: b"%d\n%d\n%s%s" % (thread.page.total, len(featured), featured, html)})
     # ``featured`` comes from the autoescaping post template, like the thread.
-    featured = Markup(featured)  # nosec B704
-    return ShownThread(thread.page, sort, marks.following, _with_token(html), featured)
+    return ShownThread(thread.page, sort, marks.following, _with_token(html), Part(featured))
 
 
-def _unpack(stored: str) -> tuple[int, Markup, str]:
+def _unpack(stored: bytes) -> tuple[int, Part, bytes]:
     """The top-level post count, the featured section and the thread of a stored page."""
-    total, length, rest = stored.split("\n", 2)
+    total, length, rest = stored.split(b"\n", 2)
     # Rendered by the autoescaping post template (the posts' HTML sanitised when written).
-    featured = Markup(rest[: int(length)])  # nosec B704
-    return int(total), featured, rest[int(length) :]
+    return int(total), Part(rest[: int(length)]), rest[int(length) :]
