@@ -381,7 +381,8 @@ def _cacheable() -> bool:
 class VersionReaders:
     """Connections kept open for reading the version on PostgreSQL, outside any transaction:
     a cached page then costs one round trip, without the pool's check-out and return around
-    it (they took a third of a hit's read). As many as threads read at once."""
+    it (they took a third of a hit's read). As many as threads read at once, outside the
+    pool (so they never take the connections pages render with), and closed with it."""
 
     def __init__(self):
         self.idle: list[Connection] = []
@@ -391,7 +392,11 @@ class VersionReaders:
         with self.lock:
             connection = self.idle.pop() if self.idle else None
         if connection is None or connection.engine is not engine:
-            connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            connection = engine.connect()
+            # Out of the pool, which it would otherwise shrink by one for each thread, and
+            # outside any transaction.
+            connection.detach()
+            connection.connection.dbapi_connection.autocommit = True
         try:
             version = connection.exec_driver_sql(READ_VERSION).scalar()
         except DBAPIError:
@@ -403,6 +408,14 @@ class VersionReaders:
         with self.lock:
             self.idle.append(connection)
         return version
+
+    def close(self, engine: Engine | None = None) -> None:
+        """Closes the idle connections (an engine disposed of closes its pool's; these are
+        outside it)."""
+        with self.lock:
+            idle, self.idle = self.idle, []
+        for connection in idle:
+            connection.close()
 
 
 def _current_version() -> str | None:
@@ -500,9 +513,10 @@ def init_app(app: Flask) -> None:
     else:
         app.extensions["page_cache"] = PageStore(app.config["PAGE_CACHE_MAX_BYTES"])
     app.extensions["page_cache_table"] = {"exists": False, "checked_at": -TABLE_RECHECK_SECONDS}
-    app.extensions["page_version_readers"] = VersionReaders()
+    readers = app.extensions["page_version_readers"] = VersionReaders()
     with app.app_context():
         _watch_writes(db.engine)
+        event.listen(db.engine, "engine_disposed", readers.close)
     # First of the request hooks: a cached page needs none of the others (they still run on a
     # miss, and every after_request hook, the security headers among them, runs on a hit).
     app.before_request_funcs.setdefault(None, []).insert(0, _serve_cached)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text, update
 
+from forum import create_app
 from forum.core.pagecache import READ_VERSION, RedisPageStore
 from forum.discussions.models import Post, PostState
 from forum.extensions import db
@@ -207,3 +208,25 @@ def test_with_redis_a_stored_thread_in_any_script_comes_back_whole(
     stored = client.get(url(article)).get_data(as_text=True)
     assert text in stored
     assert stored.count("thread-item") == rendered.count("thread-item") == 1
+
+
+def test_the_connections_kept_for_the_version_leave_the_pool_to_pages(app, article, discussion):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the version is read on a connection kept open on PostgreSQL only")
+    # A pool of one: a reader kept in it would leave the page nothing to render with.
+    single = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0, "pool_timeout": 2},
+        }
+    )
+    client = single.test_client()
+    try:
+        assert client.get(url(article)).headers["X-Page-Cache"] == "miss"
+        assert client.get(url(article)).headers["X-Page-Cache"] == "hit"
+        assert client.get("/articles/").status_code == 200
+    finally:
+        with single.app_context():
+            db.engine.dispose()
