@@ -119,8 +119,8 @@ class Post(CreatedMixin, db.Model):
         return [label for label in self.hold_reasons.split("\n") if label]
 
     def place_under(self, parent: Post | None) -> None:
-        """Hang this post under ``parent`` (None: at the top level). Needs the post's id, so it
-        runs after the first flush."""
+        """Hang this post under ``parent`` (None: at the top level). Needs the post's id: given
+        ahead by the database's sequence, or by a first flush."""
         self.parent_id = parent.id if parent else None
         self.root_id = (parent.root_id or parent.id) if parent else None
         self.depth = parent.depth + 1 if parent else 0

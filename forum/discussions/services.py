@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Row, Select, bindparam, delete, select
+from sqlalchemy import Row, Select, bindparam, delete, literal_column, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -33,6 +33,8 @@ from forum.moderation.permissions import can_moderate_post
 
 MAX_BODY_LENGTH = 20_000
 # The same text posted again in the same place this soon is a double submission.
+# The sequence of posts.id on PostgreSQL (a SERIAL column's, as the migrations create it).
+POST_ID_SEQUENCE = "posts_id_seq"
 DUPLICATE_WINDOW = timedelta(minutes=10)
 
 
@@ -80,12 +82,14 @@ def _check_parent(discussion: Discussion, parent: Post | None) -> None:
 
 
 @cache
-def _posting_context_statement(reply: bool) -> Select:
+def _posting_context_statement(reply: bool, sequences: bool) -> Select:
     """What posting reads besides the policy, in one statement: the id of the same text by
     the same author in the same place moments ago (a double submission), whether the author
-    already follows the discussion, and whether any webhook is active (most sites have none;
-    forum.api is told, so the post's event reads no webhooks). Built once for replies and
-    once for top-level posts: building it cost more than running it."""
+    already follows the discussion, whether any webhook is active (most sites have none;
+    forum.api is told, so the post's event reads no webhooks), and where the database has
+    sequences (PostgreSQL) the new post's id, so the post is written whole in one INSERT
+    rather than inserted and then given its path. Built once for each kind: building it cost
+    more than running it."""
     discussion_id, author_id = bindparam("discussion_id"), bindparam("author_id")
     duplicate = (
         select(Post.id)
@@ -105,11 +109,15 @@ def _posting_context_statement(reply: bool) -> Select:
         .where(Follow.discussion_id == discussion_id, Follow.user_id == author_id)
         .exists()
     )
-    return select(
+    columns = [
         duplicate.label("duplicate_id"),
         follows.label("follows"),
         webhook_queries.any_active_webhook().label("webhooks"),
-    )
+    ]
+    if sequences:
+        # Named in the SQL, so the server resolves it once for the prepared statement.
+        columns.append(literal_column(f"nextval('{POST_ID_SEQUENCE}')").label("post_id"))
+    return select(*columns)
 
 
 def _posting_context(
@@ -123,7 +131,10 @@ def _posting_context(
     }
     if parent is not None:
         params["parent_id"] = parent.id
-    return db.session.execute(_posting_context_statement(parent is not None), params).one()
+    statement = _posting_context_statement(
+        parent is not None, db.session.get_bind().dialect.name == "postgresql"
+    )
+    return db.session.execute(statement, params).one()
 
 
 def post_reply(
@@ -145,6 +156,7 @@ def post_reply(
     verdict = moderation_policy.verdict_for(actor, discussion, body)
 
     post = Post(
+        id=getattr(context, "post_id", None),
         discussion_id=discussion.id,
         author_id=actor.id,
         body_md=body,
@@ -154,9 +166,9 @@ def post_reply(
         created_at=now,
     )
     db.session.add(post)
-    # The INSERT gives the post its id, which its path holds; the path, the counters and
-    # the follow are then written in one more flush.
-    db.session.flush()
+    if post.id is None:
+        # Without sequences the INSERT gives the post its id, which its path holds.
+        db.session.flush()
     post.place_under(parent)
     if post.is_published:
         count_published(post, +1, discussion, parent, now)

@@ -371,7 +371,9 @@ def test_a_closed_discussion_says_why(app, client, reader, article, monkeypatch)
 
 # Issue 6: the user with their moderation state, the parent, the double-submission check (with
 # the follow and the webhooks), the policy; the INSERT, the discussion's counter, the parent's
-# counter and the new post's place in the thread. Nothing is read again after the commit.
+# counter and the new post's place in the thread. Nothing is read again after the commit. On
+# PostgreSQL the check also takes the post's id from its sequence, and the INSERT writes the
+# post's place with it: one statement fewer.
 REPLY_STATEMENTS = 8
 
 
@@ -394,7 +396,8 @@ def test_a_reply_runs_a_fixed_few_statements(app, client, reader, other_reader, 
     finally:
         huey.immediate = immediate
     assert response.status_code == 302
-    assert len(statements) <= REPLY_STATEMENTS, "\n".join(statements)
+    in_one_insert = db.engine.dialect.name == "postgresql"
+    assert len(statements) <= REPLY_STATEMENTS - in_one_insert, "\n".join(statements)
     # The first reply followed the discussion; the second finds it in its one check.
     assert not any("INSERT INTO follows" in statement for statement in statements)
 
