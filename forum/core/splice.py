@@ -47,7 +47,7 @@ def _splice(response: Response) -> Response:
         return response
     body = response.get_data()
     for marker, data in parts.items():
-        body = body.replace(marker, data, 1)
+        body = body.replace(marker, data)  # wherever the template put it
     response.set_data(body)
     return response
 
