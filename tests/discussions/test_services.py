@@ -99,6 +99,16 @@ def test_the_same_text_twice_in_the_same_place_is_one_post(reader, discussion):
     assert services.post_reply(reader, discussion, None, "Once only", now=later).id != first.id
 
 
+def test_a_double_submission_is_caught_however_much_its_author_wrote(reader, discussion):
+    # The check reads the author's latest post in the place, not all their recent ones.
+    for number in range(30):
+        services.post_reply(reader, discussion, None, f"Thought number {number}")
+    db.session.commit()
+    with pytest.raises(services.DuplicatePost) as duplicate:
+        services.post_reply(reader, discussion, None, "Thought number 29")
+    assert duplicate.value.post.body_md == "Thought number 29"
+
+
 def test_editing_keeps_the_earlier_text(reader, discussion):
     post = services.post_reply(reader, discussion, None, "First thought")
     services.edit_post(reader, post, "Second thought")
