@@ -83,29 +83,37 @@ def _check_parent(discussion: Discussion, parent: Post | None) -> None:
 
 @cache
 def _posting_context_statement(reply: bool, sequences: bool) -> Select:
-    """What posting reads besides the policy, in one statement: the author's latest post in
-    the same place moments ago if it has the same text (a double submission; only the latest,
-    so the check reads one post however much they wrote), whether the author
-    already follows the discussion, whether any webhook is active (most sites have none;
-    forum.api is told, so the post's event reads no webhooks), and where the database has
-    sequences (PostgreSQL) the new post's id, so the post is written whole in one INSERT
-    rather than inserted and then given its path. Built once for each kind: building it cost
-    more than running it."""
+    """What posting reads besides the policy, in one statement: the author's latest post if
+    it is the same text in the same place moments ago (a double submission: the form sent
+    again, so always their latest post; one row of an index, whatever they wrote before),
+    whether the author already follows the discussion, whether any webhook is active (most
+    sites have none; forum.api is told, so the post's event reads no webhooks), and where the
+    database has sequences (PostgreSQL) the new post's id, so the post is written whole in one
+    INSERT rather than inserted and then given its path. Built once for each kind: building
+    it cost more than running it."""
     discussion_id, author_id = bindparam("discussion_id"), bindparam("author_id")
+    # Only the author in the inner query: PostgreSQL's plan for the prepared statement then
+    # reads one row of the author-and-time index whatever the other values are.
     latest = (
-        select(Post.id, Post.body_md)
-        .where(
-            Post.author_id == author_id,
-            Post.discussion_id == discussion_id,
-            Post.parent_id == bindparam("parent_id") if reply else Post.parent_id.is_(None),
-            Post.created_at >= bindparam("since", type_=Post.created_at.type),
-            Post.state != PostState.DELETED,
+        select(
+            Post.id, Post.discussion_id, Post.parent_id, Post.body_md, Post.created_at, Post.state
         )
-        .order_by(Post.created_at.desc())  # the index's order: the scan stops at the first
+        .where(Post.author_id == author_id)
+        .order_by(Post.created_at.desc())
         .limit(1)
         .subquery()
     )
-    duplicate = select(latest.c.id).where(latest.c.body_md == bindparam("body")).scalar_subquery()
+    duplicate = (
+        select(latest.c.id)
+        .where(
+            latest.c.discussion_id == discussion_id,
+            latest.c.parent_id == bindparam("parent_id") if reply else latest.c.parent_id.is_(None),
+            latest.c.body_md == bindparam("body"),
+            latest.c.created_at >= bindparam("since", type_=Post.created_at.type),
+            latest.c.state != PostState.DELETED,
+        )
+        .scalar_subquery()
+    )
     follows = (
         select(Follow.user_id)
         .where(Follow.discussion_id == discussion_id, Follow.user_id == author_id)
