@@ -391,7 +391,7 @@ class VersionReaders:
     def read(self, engine: Engine) -> str | None:
         with self.lock:
             connection = self.idle.pop() if self.idle else None
-        if connection is None or connection.engine is not engine:
+        if connection is None:
             connection = engine.connect()
             # Out of the pool, which it would otherwise shrink by one for each thread, and
             # outside any transaction.
