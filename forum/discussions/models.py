@@ -71,8 +71,8 @@ class Post(CreatedMixin, db.Model):
     __table_args__ = (
         Index("ix_posts_discussion_parent", "discussion_id", "parent_id"),
         Index("ix_posts_discussion_root", "discussion_id", "root_id"),
-        # A person's posts, newest last: the double-submission check reads only their last
-        # minutes, however much they have written.
+        # A person's posts, newest last: the double-submission check reads their latest
+        # post, however much they have written.
         Index("ix_posts_author_created", "author_id", "created_at"),
     )
 

@@ -33,9 +33,9 @@ from forum.moderation.permissions import can_moderate_post
 
 MAX_BODY_LENGTH = 20_000
 # The same text posted again in the same place this soon is a double submission.
+DUPLICATE_WINDOW = timedelta(minutes=10)
 # The sequence of posts.id on PostgreSQL (a SERIAL column's, as the migrations create it).
 POST_ID_SEQUENCE = "posts_id_seq"
-DUPLICATE_WINDOW = timedelta(minutes=10)
 
 
 class DuplicatePost(ValidationFailed):
