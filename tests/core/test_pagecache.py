@@ -201,12 +201,12 @@ def test_after_the_database_drops_the_version_readers_connection_pages_still_ans
 def test_with_redis_a_stored_thread_in_any_script_comes_back_whole(
     app, client, reader, other_reader, article, discussion, redis_store
 ):
-    text = "Ça dépend — 日本語の投稿 ☃"
-    factories.make_post(discussion, reader, text)
+    words = "Ça dépend — 日本語の投稿 ☃"
+    factories.make_post(discussion, reader, words)
     login(client, other_reader)
     rendered = client.get(url(article)).get_data(as_text=True)
     stored = client.get(url(article)).get_data(as_text=True)
-    assert text in stored
+    assert words in stored
     assert stored.count("thread-item") == rendered.count("thread-item") == 1
 
 
