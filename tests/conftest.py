@@ -227,6 +227,29 @@ def login(client, user, password: str = PASSWORD, remember: bool = False):
 
 
 @contextmanager
+def one_connection_app(app, **config):
+    """Another app on the suite's database whose pool holds one connection, so a test knows
+    which connection every request used; the connection is closed afterwards."""
+    from forum import create_app
+
+    single = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0, "pool_timeout": 2},
+            **config,
+        }
+    )
+    try:
+        yield single
+    finally:
+        with single.app_context():
+            db.session.rollback()
+            db.engine.dispose()
+
+
+@contextmanager
 def count_queries():
     """Count the SQL statements run inside the block: ``with count_queries() as queries:``."""
     statements: list[str] = []

@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text, update
 
-from forum import create_app
 from forum.core.pagecache import READ_VERSION, RedisPageStore
 from forum.discussions.models import Post, PostState
 from forum.extensions import db
 from tests import factories
-from tests.conftest import count_queries, login, require_redis
+from tests.conftest import count_queries, login, one_connection_app, require_redis
 
 
 @pytest.fixture
@@ -214,19 +213,8 @@ def test_the_connections_kept_for_the_version_leave_the_pool_to_pages(app, artic
     if db.engine.dialect.name != "postgresql":
         pytest.skip("the version is read on a connection kept open on PostgreSQL only")
     # A pool of one: a reader kept in it would leave the page nothing to render with.
-    single = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0, "pool_timeout": 2},
-        }
-    )
-    client = single.test_client()
-    try:
+    with one_connection_app(app) as single:
+        client = single.test_client()
         assert client.get(url(article)).headers["X-Page-Cache"] == "miss"
         assert client.get(url(article)).headers["X-Page-Cache"] == "hit"
         assert client.get("/articles/").status_code == 200
-    finally:
-        with single.app_context():
-            db.engine.dispose()

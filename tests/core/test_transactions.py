@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
-from forum import create_app
 from forum.accounts.models import User
 from forum.core.transactions import is_plain_read
 from forum.extensions import db
 from tests import factories
+from tests.conftest import one_connection_app
 
 
 def test_a_write_left_uncommitted_is_rolled_back_when_the_request_ends(app):
@@ -30,29 +30,17 @@ def test_pages_that_only_read_keep_postgresql_s_prepared_statements(app):
         pytest.skip("psycopg prepares statements on PostgreSQL only (the PostgreSQL pass)")
     factories.make_article("Prepared Once")
     # One connection, so every request below runs on the one this test then asks.
-    single = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0},
-            "PAGE_CACHE": False,
-        }
-    )
-    client = single.test_client()
-    # psycopg prepares a statement the fifth time it runs on a connection; a transaction
-    # rolled back at the end of each page would make it forget them all.
-    for _ in range(6):
-        assert client.get("/articles/").status_code == 200
-    with single.app_context():
-        try:
+    with one_connection_app(app, PAGE_CACHE=False) as single:
+        client = single.test_client()
+        # psycopg prepares a statement the fifth time it runs on a connection; a transaction
+        # rolled back at the end of each page would make it forget them all.
+        for _ in range(6):
+            assert client.get("/articles/").status_code == 200
+        with single.app_context():
             prepared = db.session.execute(
                 text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE :table"),
                 {"table": "%FROM articles%"},
             ).scalar()
-        finally:
-            db.session.rollback()
-            db.engine.dispose()
     assert prepared > 0
 
 
